@@ -1,0 +1,71 @@
+# Coupon Pools — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PACKAGES := shared services/pool-service services/assignment-service services/alert-service
+STAMP := $(VENV)/.installed
+
+.PHONY: help tools venv infra run stop status test lint unit integration e2e browser bench schemas clean
+
+help:
+	@echo "make run     install what is missing, start Kafka, FerretDB and the three services"
+	@echo "make stop    stop everything make run started"
+	@echo "make test    install what is missing and run lint + the whole test suite on a private stack"
+	@echo "make lint    ruff + mypy (strict)"
+	@echo "make bench   the benchmarks under tests/bench (prints figures)"
+
+tools:
+	@deploy/bin/require-tools
+
+$(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	@deploy/bin/require-tools
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt $(foreach p,$(PACKAGES),-e $(p))
+	@touch $@
+
+venv: $(STAMP)
+
+infra: tools
+	@deploy/kafka/install.sh >/dev/null
+	@deploy/ferretdb/install.sh >/dev/null
+
+run: venv infra
+	@deploy/bin/run-local start
+
+stop:
+	@deploy/bin/run-local stop
+
+status:
+	@deploy/bin/run-local status
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared/src services/*/src tests
+
+schemas: venv
+	$(BIN)/python -m coupon_shared.json_schemas write shared/schemas
+
+# The whole suite runs against a private Kafka and FerretDB on free ports,
+# stopped on exit even when tests fail; a running `make run` stack is untouched.
+test: venv infra lint
+	deploy/bin/with-test-stack $(BIN)/pytest $(PYTEST_ARGS)
+
+unit: venv
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+integration: venv infra
+	deploy/bin/with-test-stack $(BIN)/pytest -m "integration and not e2e" $(PYTEST_ARGS)
+
+e2e: venv infra
+	deploy/bin/with-test-stack $(BIN)/pytest -m e2e $(PYTEST_ARGS)
+
+bench: venv infra
+	deploy/bin/with-test-stack $(BIN)/python -m tests.bench $(BENCH)
+
+clean:
+	rm -rf $(VENV) .test-state

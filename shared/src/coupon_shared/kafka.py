@@ -1,0 +1,103 @@
+"""Kafka helpers with explicit delivery semantics.
+
+- Producers are idempotent (``enable_idempotence``, ``acks=all``): a retried send
+  never duplicates a record within the producer session.
+- Consumers never auto-commit. ``run_batch_consumer`` commits a batch's offsets
+  only after its handler returned, i.e. after the effect is stored: a crash
+  redelivers, and handlers are written to be idempotent.
+- A record that cannot be processed goes to ``coupon.dead-letter`` with the error
+  in headers, and the consumer moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeAlias
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+
+from coupon_shared.events import _Event, encode_event
+from coupon_shared.topics import DEAD_LETTER
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord
+BatchHandler: TypeAlias = Callable[[Sequence[Record]], Awaitable[None]]
+
+
+def create_producer(bootstrap: str, client_id: str, linger_ms: int = 2) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=linger_ms,
+        max_batch_size=512 * 1024,
+    )
+
+
+def create_consumer(bootstrap: str, group_id: str, *topics: str, client_id: str | None = None) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=client_id or group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+        max_poll_records=1000,
+        fetch_max_wait_ms=20,
+    )
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, key: str, event: _Event) -> None:
+    await producer.send_and_wait(topic, value=encode_event(event), key=key.encode())
+
+
+async def publish_many(producer: AIOKafkaProducer, items: Sequence[tuple[str, str, _Event]]) -> None:
+    """Send (topic, key, event) triples and wait for all: sends are batched by the client."""
+    futures = [await producer.send(topic, value=encode_event(event), key=key.encode()) for topic, key, event in items]
+    await asyncio.gather(*futures)
+
+
+async def dead_letter(producer: AIOKafkaProducer, record: Record, error: str, consumer: str) -> None:
+    """Park an unprocessable record on the dead-letter topic, original bytes intact."""
+    headers = [
+        ("dlq.error", error[:2000].encode()),
+        ("dlq.consumer", consumer.encode()),
+        ("dlq.source.topic", record.topic.encode()),
+        ("dlq.source.partition", str(record.partition).encode()),
+        ("dlq.source.offset", str(record.offset).encode()),
+    ]
+    log.warning("dead-lettered %s/%s@%s: %s", record.topic, record.partition, record.offset, error[:200])
+    await producer.send_and_wait(DEAD_LETTER, value=record.value, key=record.key, headers=headers)
+
+
+async def run_batch_consumer(
+    consumer: AIOKafkaConsumer,
+    handle_batch: BatchHandler,
+    stop: asyncio.Event,
+    max_records: int = 1000,
+) -> None:
+    """Poll, hand each batch to ``handle_batch``, then commit — until ``stop`` is set.
+
+    If the handler raises, nothing is committed and the error propagates: the
+    process should die and be restarted rather than skip records silently.
+    """
+    while not stop.is_set():
+        batches = await consumer.getmany(timeout_ms=100, max_records=max_records)
+        records = [record for partition_records in batches.values() for record in partition_records]
+        if not records:
+            continue
+        await handle_batch(records)
+        await consumer.commit(_next_offsets(records))
+
+
+def _next_offsets(records: Sequence[Record]) -> dict[TopicPartition, int]:
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+    return offsets

@@ -1,0 +1,1 @@
+"""Helpers shared by the test levels: random ids, the real stack's addresses, Kafka probes, processes."""
