@@ -1,0 +1,1 @@
+"""Coupon Pools alert service: stock and runout alerts computed from the event stream."""

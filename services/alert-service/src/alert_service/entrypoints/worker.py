@@ -1,0 +1,129 @@
+"""The faust app: topics, tables and the two agents. Thin: rules live in the service layer.
+
+- ``follow_pools`` reads coupon.assigned + coupon.inventory (raw bytes, parsed
+  here so a bad record is dead-lettered and the agent goes on), keeps each pool's
+  state in the ``pool-state`` table and publishes PoolAlerts.
+- ``deliver_alerts`` reads coupon.alerts, keeps the recent alerts per pool and
+  hands each alert once to every configured bridge.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import faust
+
+from alert_service.adapters.bridges import Channel
+from alert_service.adapters.kafka_publisher import KafkaPublisher, SourceRecord
+from alert_service.domain.clock import Clock
+from alert_service.domain.pool_state import PoolState
+from alert_service.service_layer.delivery import RetryPolicy, deliver_with_retries
+from alert_service.service_layer.pool_events import apply_event, read_pool_event, to_pool_alert
+from alert_service.service_layer.recent_alerts import remember_alert
+from alert_service.settings import AlertServiceSettings
+from coupon_shared import topics
+from coupon_shared.events import InvalidEventError, PoolAlert, parse_event
+
+log = logging.getLogger(__name__)
+
+
+def create_faust_app(settings: AlertServiceSettings) -> faust.App:
+    return faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        store=settings.table_store,
+        datadir=str(settings.state_dir / "faust"),
+        topic_partitions=topics.PARTITIONS,
+        topic_replication_factor=1,
+        processing_guarantee=settings.processing_guarantee,
+        web_enabled=settings.faust_web_enabled,
+        web_port=settings.faust_web_port,
+        web_host=settings.http_host,
+        key_serializer="raw",
+        value_serializer="raw",
+        consumer_auto_offset_reset="earliest",
+    )
+
+
+class AlertWorker:
+    """Declares the tables and agents on ``app`` and holds what the API reads."""
+
+    def __init__(
+        self, app: faust.App, settings: AlertServiceSettings, clock: Clock, channels: Sequence[Channel]
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self._settings = settings
+        self._channels = list(channels)
+        self._retry = RetryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds)
+        self.pools = self._table("pool-state")
+        self.recent_alerts = self._table("recent-alerts")
+        self.deliveries = self._table("deliveries")
+        self._declare_agents()
+
+    def _table(self, name: str) -> Any:
+        schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+        return self.app.Table(name, default=None, partitions=topics.PARTITIONS, schema=schema)
+
+    @property
+    def publisher(self) -> KafkaPublisher:
+        return KafkaPublisher(self.app.producer, self._settings.app_id)
+
+    def pool_state(self, pool_id: str) -> PoolState | None:
+        stored = self.pools.get(pool_id)
+        return PoolState.model_validate(stored) if stored else None
+
+    def _declare_agents(self) -> None:
+        inputs = self.app.topic(topics.ASSIGNED, topics.INVENTORY, key_serializer="raw", value_serializer="raw")
+        alerts = self.app.topic(topics.ALERTS, key_serializer="raw", value_serializer="raw")
+
+        @self.app.agent(inputs, name="follow-pools")
+        async def follow_pools(stream: Any) -> None:
+            async for event in stream.events():
+                await self._guarded(self.on_pool_record, event.message)
+
+        @self.app.agent(alerts, name="deliver-alerts", concurrency=self._settings.delivery_concurrency)
+        async def deliver_alerts(stream: Any) -> None:
+            async for event in stream.events():
+                await self._guarded(self.on_alert_record, event.message)
+
+    async def _guarded(self, handle: Any, record: SourceRecord) -> None:
+        """A record that breaks the handler is parked, never allowed to stop the agent."""
+        try:
+            await handle(record)
+        except InvalidEventError as exc:
+            await self.publisher.dead_letter(record, str(exc))
+        except Exception as exc:
+            log.exception("failed on %s/%s@%s", record.topic, record.partition, record.offset)
+            await self.publisher.dead_letter(record, f"internal error: {type(exc).__name__}: {exc}")
+
+    async def on_pool_record(self, record: SourceRecord) -> None:
+        event = read_pool_event(record.topic, record.key, record.value)
+        pool_id = event.data.pool_id
+        applied = apply_event(self.pool_state(pool_id), event, record.topic, record.offset, self.clock.now())
+        if applied.duplicate:
+            return
+        for alert in applied.alerts:
+            await self.publisher.publish_alert(to_pool_alert(alert))
+            log.info("pool %s: %s alert %s raised", pool_id, alert.kind, alert.alert_id)
+        self.pools[pool_id] = applied.state.model_dump(mode="json")
+
+    async def on_alert_record(self, record: SourceRecord) -> None:
+        event = parse_event(record.value)
+        if not isinstance(event, PoolAlert):
+            raise InvalidEventError(f"unexpected event type {event.type!r} on {record.topic}")
+        alert = event.data
+        recent = remember_alert(self.recent_alerts.get(alert.pool_id) or [], alert, self._settings.recent_alerts_kept)
+        if recent is not None:
+            self.recent_alerts[alert.pool_id] = recent
+        for channel in self._channels:
+            await self._deliver_once(channel, record, event)
+
+    async def _deliver_once(self, channel: Channel, record: SourceRecord, event: PoolAlert) -> None:
+        mark = f"{event.data.alert_id}:{channel.name}"
+        if self.deliveries.get(mark):
+            return
+        failure = await deliver_with_retries(channel, event.data, self._retry)
+        if failure is not None:
+            await self.publisher.dead_letter(record, failure)
+        self.deliveries[mark] = "failed" if failure else "delivered"

@@ -1,0 +1,41 @@
+"""Alert service settings, all from ``ALERT_SERVICE_*`` environment variables."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from coupon_shared.settings import ServiceSettings
+
+
+class AlertServiceSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ALERT_SERVICE_", extra="ignore")
+
+    http_port: int = 8003
+    # The faust app id is the Kafka consumer group and prefixes the changelog topics.
+    app_id: str = "alert-service"
+    state_dir: Path = Path(".state/alert-service")
+    table_store: str = "memory://"  # or "rocksdb://" (needs rocksdict)
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = "at_least_once"
+    # faust's own web server (statistics pages, no auth) stays off unless asked for;
+    # the forecast API, /healthz and /readyz are served on http_port.
+    faust_web_enabled: bool = False
+    faust_web_port: int = 6066
+    log_level: str = "info"
+
+    # Bridges: each one is on when configured.
+    slack_webhook_url: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    email_from: str = "alerts@coupon-pools.local"
+    # Comma-separated recipients.
+    email_to: str = ""
+    delivery_attempts: int = 4
+    delivery_backoff_seconds: float = 0.5
+    delivery_timeout_seconds: float = 5.0
+    delivery_concurrency: int = 8
+    recent_alerts_kept: int = 20
