@@ -15,8 +15,10 @@ log "building FerretDB $FERRETDB_VERSION into $FERRETDB_BIN ..."
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
-(cd "$work" && go mod init ferretbuild >/dev/null 2>&1 &&
-  go get "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION" >&2)
+if ! (cd "$work" && go mod init ferretbuild && go get "github.com/FerretDB/FerretDB/cmd/ferretdb@$FERRETDB_VERSION") >"$work/get.log" 2>&1; then
+  cat "$work/get.log" >&2
+  die "could not fetch FerretDB $FERRETDB_VERSION from the Go module proxy"
+fi
 src=$(go env GOMODCACHE)/github.com/!ferret!d!b/!ferret!d!b@$FERRETDB_VERSION
 cp -r "$src" "$work/src"
 chmod -R u+w "$work/src"

@@ -34,12 +34,12 @@ except OSError:
     sys.exit(1)' "$1"
 }
 
-# port_open PORT: succeed if something accepts TCP connections on 127.0.0.1:PORT.
+# port_open PORT [HOST]: succeed if something accepts TCP connections on HOST (127.0.0.1):PORT.
 port_open() {
   python3 -c '
 import socket, sys
 try:
-    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+    socket.create_connection((sys.argv[2], int(sys.argv[1])), timeout=1).close()
 except OSError:
-    sys.exit(1)' "$1"
+    sys.exit(1)' "$1" "${2:-127.0.0.1}"
 }
