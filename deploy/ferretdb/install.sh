@@ -6,10 +6,20 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-if [ -x "$FERRETDB_BIN" ] && "$FERRETDB_BIN" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
-  echo "$FERRETDB_BIN"
-  exit 0
-fi
+installed() {
+  local out
+  # No `| grep -q` here: with pipefail, grep quitting early can SIGPIPE ferretdb and fail the check.
+  out=$("$FERRETDB_BIN" --version 2>/dev/null) || return 1
+  [[ $out == *"version: $FERRETDB_VERSION"* ]]
+}
+
+installed && { echo "$FERRETDB_BIN"; exit 0; }
+
+# Parallel `stack up`s (e.g. test runs) must not build into the same path at once.
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/.ferretdb-install.lock"
+flock 9
+installed && { echo "$FERRETDB_BIN"; exit 0; }
 
 log "building FerretDB $FERRETDB_VERSION into $FERRETDB_BIN ..."
 work=$(mktemp -d)

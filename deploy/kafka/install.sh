@@ -9,6 +9,12 @@ pom=$DEPLOY_DIR/kafka/pom.xml
 marker=$KAFKA_LIBS/.resolved-$(sha256sum "$pom" | cut -c1-16)
 
 if [ ! -f "$marker" ]; then
+  # Parallel `stack up`s (e.g. test runs) must not resolve into the same dir at once.
+  mkdir -p "$CACHE_DIR"
+  exec 9>"$CACHE_DIR/.kafka-install.lock"
+  flock 9
+fi
+if [ ! -f "$marker" ]; then
   log "resolving Kafka $KAFKA_VERSION jars into $KAFKA_LIBS ..."
   # Resolve into a fresh dir and swap, so jars from an older pom.xml never linger.
   rm -rf "$KAFKA_LIBS.tmp"
