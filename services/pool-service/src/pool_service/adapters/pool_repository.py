@@ -1,0 +1,68 @@
+"""Pools, their name claims and their counts as documents."""
+
+from datetime import datetime
+from typing import Any
+
+from pool_service.adapters.store import POOL_NAMES, POOL_STATS, POOLS, Store
+from pool_service.domain.counts import PoolCounts
+from pool_service.domain.pools import Alert, Pool, name_key
+
+
+def pool_to_doc(pool: Pool) -> dict[str, Any]:
+    return {
+        "_id": pool.id,
+        "name": pool.name,
+        "created_at": pool.created_at,
+        "updated_at": pool.updated_at,
+        "alert": {"enabled": pool.alert.enabled, "threshold": pool.alert.threshold},
+        # The assignment service reads this flag: a deleted pool takes no claims.
+        "deleted": pool.deleted,
+    }
+
+
+def pool_from_doc(doc: dict[str, Any]) -> Pool:
+    alert = doc.get("alert") or {}
+    return Pool(
+        id=doc["_id"],
+        name=doc["name"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+        alert=Alert(enabled=bool(alert.get("enabled", False)), threshold=int(alert.get("threshold", 0))),
+        deleted=bool(doc.get("deleted", False)),
+    )
+
+
+def counts_from_doc(doc: dict[str, Any] | None) -> PoolCounts:
+    counts = (doc or {}).get("counts") or {}
+    return PoolCounts(**{k: int(counts.get(k, 0)) for k in ("active", "assigned", "expired", "total")})
+
+
+class PoolRepository:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def claim_name(self, name: str, pool_id: str, at: datetime) -> bool:
+        """The one atomic step that keeps names unique ignoring case."""
+        [created] = await self.store.insert_new(POOL_NAMES, [{"_id": name_key(name), "pool_id": pool_id, "at": at}])
+        return created
+
+    async def release_name(self, name: str) -> None:
+        await self.store.delete(POOL_NAMES, name_key(name))
+
+    async def save(self, pool: Pool) -> None:
+        await self.store.put(POOLS, pool_to_doc(pool))
+
+    async def get(self, pool_id: str) -> Pool | None:
+        doc = await self.store.get(POOLS, pool_id)
+        if doc is None or doc.get("deleted"):
+            return None
+        return pool_from_doc(doc)
+
+    async def counts(self, pool_id: str) -> PoolCounts:
+        return counts_from_doc(await self.store.get(POOL_STATS, pool_id))
+
+    async def all_live(self) -> list[Pool]:
+        return [pool_from_doc(doc) async for doc in self.store.stream(POOLS) if not doc.get("deleted")]
+
+    async def all_counts(self) -> dict[str, PoolCounts]:
+        return {doc["_id"]: counts_from_doc(doc) async for doc in self.store.stream(POOL_STATS)}

@@ -1,0 +1,82 @@
+"""Collections of pool-service and the few ways it touches them (all `_id` look-ups, inserts, streams)."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from coupon_shared.mongo import Document, insert_new
+
+# Collections shared with the assignment service (it reads pools and stock, writes slots).
+POOLS = "pools"
+SLOTS = "slots"
+# Ours only.
+POOL_NAMES = "pool_names"
+COUPON_KEYS = "coupon_keys"
+POOL_STATS = "pool_stats"
+IMPORTS = "imports"
+IMPORT_CHUNKS = "import_chunks"
+IMPORT_LEASES = "import_leases"
+OUTBOX = "outbox"
+PROJECTED_EVENTS = "projected_events"
+RETIRED = "retired_coupons"
+
+
+def stock_name(pool_id: str) -> str:
+    return f"stock.{pool_id}"
+
+
+def history_name(pool_id: str) -> str:
+    return f"history.{pool_id}"
+
+
+def history_pages_name(pool_id: str) -> str:
+    return f"history_pages.{pool_id}"
+
+
+def expiry_buckets_name(pool_id: str) -> str:
+    return f"expiry_buckets.{pool_id}"
+
+
+class Store:
+    """Thin access to the database; the rules are in domain/ and service_layer/."""
+
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.db = db
+
+    def __getitem__(self, name: str) -> AsyncCollection[Document]:
+        return self.db[name]
+
+    async def get(self, collection: str, _id: Any) -> Document | None:
+        return await self.db[collection].find_one({"_id": _id})
+
+    async def insert_new(self, collection: str, docs: list[Document]) -> list[bool]:
+        return await insert_new(self.db[collection], docs)
+
+    async def put(self, collection: str, doc: Document) -> None:
+        """Write a whole document that has one writer (read-modify-write is safe there)."""
+        await self.db[collection].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    async def delete(self, collection: str, _id: Any) -> bool:
+        result = await self.db[collection].delete_one({"_id": _id})
+        return result.deleted_count == 1
+
+    async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncIterator[Document]:
+        """Every document, unfiltered and unsorted: FerretDB's fastest read (a plain table scan)."""
+        cursor = self.db[collection].find({}, skip=skip, batch_size=batch_size)
+        async for doc in cursor:
+            yield doc
+
+    async def first_seen(self, collection: str, doc: Document, position: str) -> bool:
+        """Insert ``doc`` marked with ``position``; True if it is new or was inserted from this same position.
+
+        ``position`` names the Kafka record (topic:partition:offset) or job step: a
+        redelivery after a crash finds its own earlier insert and still applies it,
+        while a duplicate event from another position does not.
+        """
+        [created] = await self.insert_new(collection, [{**doc, "position": position}])
+        if created:
+            return True
+        existing = await self.get(collection, doc["_id"])
+        return existing is not None and existing.get("position") == position

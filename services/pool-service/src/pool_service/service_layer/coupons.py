@@ -1,0 +1,94 @@
+"""Coupon handlers: add one, list the active ones, remove an unassigned one."""
+
+import time
+from dataclasses import dataclass
+
+from coupon_shared.events import CouponsAdded, CouponsAddedData, CouponsRemoved, CouponsRemovedData, utc_now
+from pool_service.adapters.outbox import record_events
+from pool_service.adapters.store import COUPON_KEYS, SLOTS, Store, expiry_buckets_name, stock_name
+from pool_service.domain.coupons import Coupon, coupon_from_stock, matches_search
+from pool_service.domain.expiry import expiry_bucket
+from pool_service.service_layer.errors import CouponAssignedError, CouponNotFoundError, DuplicateCodeError
+from pool_service.service_layer.pools import get_pool
+
+# A partial search stops scanning after this long and returns what it found with a
+# cursor to continue, so a rare match in a million codes never blocks a page.
+SEARCH_BUDGET_SECONDS = 0.8
+
+
+@dataclass(frozen=True)
+class CouponPage:
+    items: list[Coupon]
+    next_position: int | None
+
+
+def key_doc(pool_id: str, code: str, owner: str) -> dict[str, object]:
+    return {"_id": f"{pool_id}:{code}", "by": owner}
+
+
+def stock_doc(coupon: Coupon) -> dict[str, object]:
+    return {"_id": coupon.code, **coupon.stock_fields()}
+
+
+async def file_expiries(store: Store, pool_id: str, coupons: list[Coupon]) -> None:
+    buckets = {expiry_bucket(c.pool_expires_at) for c in coupons if c.pool_expires_at is not None}
+    await store.insert_new(expiry_buckets_name(pool_id), [{"_id": b} for b in sorted(buckets)])
+
+
+async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:
+    await get_pool(store, pool_id)
+    event = CouponsAdded(data=CouponsAddedData(pool_id=pool_id, count=1))
+    [created] = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, coupon.code, f"add:{event.event_id}")])
+    if not created:
+        raise DuplicateCodeError(coupon.code)
+    await file_expiries(store, pool_id, [coupon])
+    await store.insert_new(stock_name(pool_id), [stock_doc(coupon)])
+    await record_events(store, [event])
+    return coupon
+
+
+async def list_active_coupons(store: Store, pool_id: str, q: str | None, position: int, limit: int) -> CouponPage:
+    """Active coupons in stored order; ``position`` counts stock documents already scanned."""
+    await get_pool(store, pool_id)
+    now, deadline = utc_now(), time.monotonic() + SEARCH_BUDGET_SECONDS
+    # An exact code is found by one `_id` read and shown first; the scan then skips it.
+    exact = await find_active_coupon(store, pool_id, q) if q and position == 0 else None
+    items: list[Coupon] = [exact] if exact else []
+    scanned = position
+    async for doc in store.stream(stock_name(pool_id), skip=position):
+        scanned += 1
+        coupon = coupon_from_stock(doc["_id"], doc)
+        if not coupon.is_expired(now) and matches_search(coupon.code, q) and coupon != exact:
+            items.append(coupon)
+        if len(items) >= limit or time.monotonic() > deadline:
+            return CouponPage(items, scanned)
+    return CouponPage(items, None)
+
+
+async def find_active_coupon(store: Store, pool_id: str, code: str) -> Coupon | None:
+    """The exact-code look-up: one `_id` read."""
+    doc = await store.get(stock_name(pool_id), code)
+    if doc is None:
+        return None
+    coupon = coupon_from_stock(code, doc)
+    return None if coupon.is_expired(utc_now()) else coupon
+
+
+async def remove_coupon(store: Store, pool_id: str, code: str) -> None:
+    """Retire an unassigned coupon by taking its first use (slot 0) before any claim can."""
+    await get_pool(store, pool_id)
+    if await store.get(stock_name(pool_id), code) is None:
+        raise CouponNotFoundError(code)
+    slot = {"_id": f"{pool_id}:{code}:0", "pool_id": pool_id, "code": code, "removed": True, "at": utc_now()}
+    [reserved] = await store.insert_new(SLOTS, [slot])
+    if not reserved and not await _reserved_by_removal(store, str(slot["_id"])):
+        raise CouponAssignedError(code)
+    if await store.delete(stock_name(pool_id), code):
+        event = CouponsRemoved(data=CouponsRemovedData(pool_id=pool_id, count=1, codes=[code]))
+        await record_events(store, [event])
+
+
+async def _reserved_by_removal(store: Store, slot_id: str) -> bool:
+    # An earlier removal that crashed half-way took the slot: finish it.
+    existing = await store.get(SLOTS, slot_id)
+    return existing is not None and existing.get("removed") is True

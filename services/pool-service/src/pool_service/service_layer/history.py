@@ -1,0 +1,106 @@
+"""Assigned History: newest first with search, and the streamed CSV export.
+
+Rows are kept twice by the projection: ``history.<pool_id>`` keyed by email
+(the exact-email look-up and the duplicate filter) and ``history_pages.<pool_id>``,
+pages of 500 rows numbered in arrival order, read backwards by `_id` for "newest first".
+"""
+
+import asyncio
+import csv
+import io
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from pool_service.adapters.store import POOL_STATS, Store, history_name, history_pages_name
+from pool_service.domain.history import CSV_HEADER, ROWS_PER_PAGE, csv_cells, matches_history, page_of
+from pool_service.service_layer.pools import get_pool
+
+SEARCH_BUDGET_SECONDS = 0.8
+PAGES_READ_TOGETHER = 8
+
+
+@dataclass(frozen=True)
+class HistoryCursor:
+    """Rows with a sequence number below ``before`` are still to be read."""
+
+    before: int
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]]
+    next: HistoryCursor | None
+
+
+async def list_history(
+    store: Store, pool_id: str, q: str | None, cursor: HistoryCursor | None, limit: int
+) -> HistoryPage:
+    await get_pool(store, pool_id)
+    stats = await store.get(POOL_STATS, pool_id) or {}
+    before = cursor.before if cursor else int(stats.get("next_seq", 1))
+    exact = await _exact_email(store, pool_id, q) if cursor is None else None
+    items = [exact] if exact else []
+    deadline = time.monotonic() + SEARCH_BUDGET_SECONDS
+    found, next_before = await _scan_pages(
+        store, pool_id, q=q, before=before, limit=limit - len(items), exact=exact, deadline=deadline
+    )
+    items += found
+    return HistoryPage(items, HistoryCursor(next_before) if next_before > 1 else None)
+
+
+async def _exact_email(store: Store, pool_id: str, q: str | None) -> dict[str, Any] | None:
+    if not q or "@" not in q:
+        return None
+    doc = await store.get(history_name(pool_id), q.strip().lower())
+    return None if doc is None else _public({**doc, "email": doc["_id"]})
+
+
+async def _scan_pages(
+    store: Store, pool_id: str, *, q: str | None, before: int, limit: int, exact: dict[str, Any] | None, deadline: float
+) -> tuple[list[dict[str, Any]], int]:
+    """Matching rows newest first; stops at ``limit`` rows or when the time budget is spent."""
+    found: list[dict[str, Any]] = []
+    page = page_of(before - 1) if before > 1 else -1
+    while page >= 0 and limit > 0:
+        numbers = list(range(page, max(page - PAGES_READ_TOGETHER, -1), -1))
+        docs = await asyncio.gather(*(store.get(history_pages_name(pool_id), n) for n in numbers))
+        for doc in docs:
+            for row in sorted((doc or {}).get("rows", []), key=lambda r: -r["seq"]):
+                if row["seq"] >= before or not matches_history(row["code"], row["email"], q):
+                    continue
+                if exact and row["email"] == exact["email"]:
+                    continue
+                found.append(_public(row))
+                if len(found) >= limit:
+                    return found, row["seq"]
+        page = numbers[-1] - 1
+        before = numbers[-1] * ROWS_PER_PAGE + 1
+        if time.monotonic() > deadline:
+            break
+    return found, before if page >= 0 else 1
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": row["code"],
+        "email": row["email"],
+        "source": row["source"],
+        "assigned_at": row["assigned_at"],
+        "user_expires_at": row.get("user_expires_at"),
+    }
+
+
+async def export_history_csv(store: Store, pool_id: str) -> AsyncIterator[bytes]:
+    """The whole history as CSV, oldest first, one page of rows in memory at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    async for doc in store.stream(history_pages_name(pool_id), batch_size=20):
+        for row in sorted(doc["rows"], key=lambda r: r["seq"]):
+            writer.writerow(csv_cells(row["code"], row["email"], row["source"], row["assigned_at"]))
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue().encode()

@@ -1,0 +1,203 @@
+"""Running an import in the background, resumable after a crash without counting a row twice.
+
+The job reads the stored file from its checkpoint (a byte offset at a line
+boundary) in batches of rows. Each batch claims its codes with unique inserts
+into ``coupon_keys`` marked with the batch's id (``import_id@offset``): the
+insert that wins is the one copy of a code, whatever else runs at the same time.
+A batch that a crash interrupted is redone from the same offset, recognises its
+own earlier claims by that mark, and finishes them. The checkpoint is written
+after the batch, with its counters, so each row is counted exactly once.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid5
+
+from coupon_shared.events import CouponsAdded, CouponsAddedData, utc_now
+from pool_service.adapters.outbox import record_events
+from pool_service.adapters.store import COUPON_KEYS, IMPORT_CHUNKS, IMPORT_LEASES, IMPORTS, Store, stock_name
+from pool_service.domain.coupons import Coupon
+from pool_service.domain.import_lines import LineSplitter, RawLine, UndecodableLineError, decode_line
+from pool_service.domain.import_progress import ImportProgress
+from pool_service.domain.import_rows import InvalidRowError, detect_columns, parse_row
+from pool_service.service_layer.coupons import file_expiries, key_doc, stock_doc
+
+_BATCH_EVENT_NAMESPACE = UUID("0b7c2a55-91f4-4d0e-8f3e-6c1b8f1d2a77")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    chunk_bytes: int
+    batch_rows: int
+    max_line_bytes: int
+
+
+@dataclass
+class Batch:
+    start_offset: int
+    rows: list[tuple[int, Coupon]] = field(default_factory=list)
+
+
+class LeaseLostError(Exception):
+    """Another process took this import over; this one stops without writing."""
+
+
+@dataclass
+class _Job:
+    store: Store
+    import_id: str
+    pool_id: str
+    epoch: int
+    settings: JobSettings
+    progress: ImportProgress
+    # True until the first batch after a (re)start is stored: only that batch can
+    # meet claims of its own crashed attempt.
+    resumed: bool
+
+
+async def run_import(store: Store, import_id: str, epoch: int, settings: JobSettings) -> None:
+    doc = await store.get(IMPORTS, import_id)
+    if doc is None or doc["state"] in ("done", "failed"):
+        return
+    progress = ImportProgress.from_doc(doc)
+    progress.state = "running"
+    resumed = progress.offset > 0 or progress.rows_read > 0
+    job = _Job(store, import_id, str(doc["pool_id"]), epoch, settings, progress, resumed)
+    try:
+        await _read_batches(job)
+    except LeaseLostError:
+        return
+    if progress.state == "running":
+        progress.state = "done"
+    await _checkpoint(job)
+    await _drop_chunks(store, import_id, int(doc["chunks"]))
+
+
+async def _read_batches(job: _Job) -> None:
+    batch = Batch(job.progress.offset)
+    async for line in _lines(job.store, job.import_id, job.progress, job.settings):
+        if not _read_line(line, job.progress, batch):
+            break
+        if len(batch.rows) >= job.settings.batch_rows:
+            await _finish_batch(job, batch)
+            batch = Batch(job.progress.offset)
+    await _finish_batch(job, batch)
+
+
+def _read_line(line: RawLine, progress: ImportProgress, batch: Batch) -> bool:
+    """Take one line into the batch or the counters; False when the file cannot be read further."""
+    try:
+        text = decode_line(line, at_file_start=line.number == 1)
+    except UndecodableLineError as exc:
+        progress.fail(line.number, str(exc))
+        return False
+    progress.offset, progress.line = line.end_offset, line.number
+    if not text.strip() and not line.too_long:
+        return True
+    if not progress.header_seen:
+        progress.header_seen = True
+        columns = detect_columns(text)
+        progress.columns = list(columns) if columns else None
+        if columns:
+            return True
+    progress.rows_read += 1
+    _take_row(line, text, progress, batch)
+    return True
+
+
+def _take_row(line: RawLine, text: str, progress: ImportProgress, batch: Batch) -> None:
+    if line.too_long:
+        progress.report_invalid(line.number, "the line is too long (a field over the size limit)")
+        return
+    try:
+        coupon = parse_row(text, tuple(progress.columns) if progress.columns else None)
+    except InvalidRowError as exc:
+        progress.report_invalid(line.number, str(exc))
+        return
+    if coupon.is_expired(utc_now()):
+        progress.report_invalid(line.number, "pool_expires_at: already in the past")
+        return
+    batch.rows.append((line.number, coupon))
+
+
+async def _lines(
+    store: Store, import_id: str, progress: ImportProgress, settings: JobSettings
+) -> AsyncIterator[RawLine]:
+    splitter = LineSplitter(progress.offset, progress.line, settings.max_line_bytes)
+    index, skip = divmod(progress.offset, settings.chunk_bytes)
+    while (chunk := await store.get(IMPORT_CHUNKS, f"{import_id}:{index}")) is not None:
+        for line in splitter.feed(bytes(chunk["data"])[skip:]):
+            yield line
+        index, skip = index + 1, 0
+    for line in splitter.finish():
+        yield line
+
+
+async def _finish_batch(job: _Job, batch: Batch) -> None:
+    store, pool_id = job.store, job.pool_id
+    await _check_lease(store, job.import_id, job.epoch)
+    batch_id = f"{job.import_id}@{batch.start_offset}"
+    unique, in_file_duplicates = _unique_codes(batch)
+    mine = await _claim_codes(store, pool_id, unique, batch_id, job.resumed)
+    if mine:
+        await file_expiries(store, pool_id, mine)
+        await store.insert_new(stock_name(pool_id), [stock_doc(c) for c in mine])
+        event_id = uuid5(_BATCH_EVENT_NAMESPACE, batch_id)
+        data = CouponsAddedData(pool_id=pool_id, count=len(mine), import_id=job.import_id)
+        await record_events(store, [CouponsAdded(event_id=event_id, data=data)])
+    job.progress.imported += len(mine)
+    job.progress.duplicates += in_file_duplicates + len(unique) - len(mine)
+    job.resumed = False
+    await _checkpoint(job)
+
+
+def _unique_codes(batch: Batch) -> tuple[list[Coupon], int]:
+    seen: dict[str, Coupon] = {}
+    for _, coupon in batch.rows:
+        seen.setdefault(coupon.code, coupon)
+    return list(seen.values()), len(batch.rows) - len(seen)
+
+
+async def _claim_codes(store: Store, pool_id: str, coupons: list[Coupon], batch_id: str, resumed: bool) -> list[Coupon]:
+    won = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, c.code, batch_id) for c in coupons])
+    if not resumed:
+        return [c for c, w in zip(coupons, won, strict=True) if w]
+    # Only the first batch after a restart can meet claims of its own crashed attempt.
+    ours = await asyncio.gather(
+        *(_claimed_by(store, pool_id, c, batch_id) for c, w in zip(coupons, won, strict=True) if not w)
+    )
+    lost = iter(ours)
+    return [c for c, w in zip(coupons, won, strict=True) if w or next(lost)]
+
+
+async def _claimed_by(store: Store, pool_id: str, coupon: Coupon, batch_id: str) -> bool:
+    doc = await store.get(COUPON_KEYS, f"{pool_id}:{coupon.code}")
+    return doc is not None and doc.get("by") == batch_id
+
+
+async def _check_lease(store: Store, import_id: str, epoch: int) -> None:
+    if await store.get(IMPORT_LEASES, f"{import_id}:{epoch + 1}") is not None:
+        raise LeaseLostError(import_id)
+
+
+async def _checkpoint(job: _Job) -> None:
+    update = {**job.progress.to_doc(), "heartbeat_at": utc_now(), "epoch": job.epoch}
+    await job.store[IMPORTS].update_one({"_id": job.import_id}, {"$set": update})
+
+
+async def _drop_chunks(store: Store, import_id: str, chunks: int) -> None:
+    for index in range(chunks):
+        await store.delete(IMPORT_CHUNKS, f"{import_id}:{index}")
+
+
+async def claim_stale_import(store: Store, doc: dict[str, Any], lease_seconds: float) -> int | None:
+    """Take over an import whose owner stopped checkpointing; the returned epoch is ours."""
+    if doc["state"] in ("done", "failed"):
+        return None
+    if (utc_now() - doc["heartbeat_at"]).total_seconds() < lease_seconds:
+        return None
+    epoch = int(doc.get("epoch", 0)) + 1
+    [claimed] = await store.insert_new(IMPORT_LEASES, [{"_id": f"{doc['_id']}:{epoch}", "at": utc_now()}])
+    return epoch if claimed else None

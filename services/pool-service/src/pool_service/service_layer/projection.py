@@ -1,0 +1,149 @@
+"""The pool's counts and Assigned History, projected from events by the one consumer owning its partition.
+
+Every topic is keyed by pool_id, so one member of the consumer group owns a
+pool on both ``coupon.assigned`` and ``coupon.inventory``: it alone writes the
+pool's ``pool_stats`` document, which also stores the last offset applied per
+partition — a redelivered record is skipped. Events published twice (same
+event_id at another offset) are dropped by a unique insert marked with the
+record's position, which a redo after a crash recognises as its own.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from coupon_shared.events import CouponAssigned, CouponsAdded, CouponsExpired, CouponsRemoved, Event
+from pool_service.adapters.pool_repository import counts_from_doc
+from pool_service.adapters.store import (
+    POOL_STATS,
+    PROJECTED_EVENTS,
+    RETIRED,
+    Store,
+    history_name,
+    history_pages_name,
+    stock_name,
+)
+from pool_service.domain.counts import PoolCounts
+from pool_service.domain.history import page_of
+
+CountedEvent = CouponsAdded | CouponsRemoved | CouponsExpired
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An event and where it was read from."""
+
+    topic: str
+    partition: int
+    offset: int
+    event: Event
+
+    @property
+    def partition_key(self) -> str:
+        # Field names may not contain dots (FerretDB refuses them).
+        return f"{self.topic.replace('.', '_')}:{self.partition}"
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+async def project(store: Store, pool_id: str, deliveries: list[Delivered]) -> None:
+    stats = await store.get(POOL_STATS, pool_id) or {"_id": pool_id, "offsets": {}, "next_seq": 1}
+    fresh = [d for d in deliveries if d.offset > stats["offsets"].get(d.partition_key, -1)]
+    if not fresh:
+        return
+    counts = counts_from_doc(stats)
+    counts = await _apply_inventory(store, counts, [d for d in fresh if isinstance(d.event, CountedEvent)])
+    counts = await _apply_assignments(
+        store, pool_id, counts, stats, [d for d in fresh if isinstance(d.event, CouponAssigned)]
+    )
+    for d in fresh:
+        stats["offsets"][d.partition_key] = max(d.offset, stats["offsets"].get(d.partition_key, -1))
+    stats["counts"] = {
+        "active": counts.active,
+        "assigned": counts.assigned,
+        "expired": counts.expired,
+        "total": counts.total,
+    }
+    await store.put(POOL_STATS, stats)
+
+
+async def _apply_inventory(store: Store, counts: PoolCounts, deliveries: list[Delivered]) -> PoolCounts:
+    for d in await _first_seen(store, PROJECTED_EVENTS, deliveries, lambda d: str(d.event.event_id)):
+        event = d.event
+        if isinstance(event, CouponsAdded):
+            counts = counts.added(event.data.count)
+        elif isinstance(event, CouponsRemoved):
+            counts = counts.removed(event.data.count)
+        elif isinstance(event, CouponsExpired):
+            counts = counts.expired_now(event.data.count)
+    return counts
+
+
+async def _apply_assignments(
+    store: Store, pool_id: str, counts: PoolCounts, stats: dict[str, Any], deliveries: list[Delivered]
+) -> PoolCounts:
+    # Sequence numbers are handed out before the inserts, the same way on a redo.
+    seqs = {d.position: stats["next_seq"] + i for i, d in enumerate(deliveries)}
+    stats["next_seq"] += len(deliveries)
+    rows = {d.position: _history_row(d, seqs[d.position]) for d in deliveries}
+    recorded = await _first_seen(store, history_name(pool_id), deliveries, lambda d: rows[d.position]["_id"], rows)
+    exhausted = [d for d in recorded if _assignment(d).coupon_remaining == 0]
+    retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
+    for d in retired:
+        await store.delete(stock_name(pool_id), _assignment(d).code)
+    await _append_pages(store, pool_id, [rows[d.position] for d in recorded])
+    retired_positions = {d.position for d in retired}
+    for d in recorded:
+        counts = counts.assigned_one(exhausted_coupon=d.position in retired_positions)
+    return counts
+
+
+def _assignment(d: Delivered) -> Any:
+    assert isinstance(d.event, CouponAssigned)
+    return d.event.data
+
+
+def _history_row(d: Delivered, seq: int) -> dict[str, Any]:
+    a = _assignment(d)
+    return {
+        "_id": a.email.lower(),
+        "seq": seq,
+        "code": a.code,
+        "source": a.source,
+        "assigned_at": a.assigned_at,
+        "user_expires_at": a.user_expires_at,
+        "request_id": a.request_id,
+    }
+
+
+async def _first_seen(
+    store: Store,
+    collection: str,
+    deliveries: list[Delivered],
+    key: Any,
+    docs: dict[str, dict[str, Any]] | None = None,
+) -> list[Delivered]:
+    """The deliveries whose unique insert is new, or was made from their own position before a crash."""
+    if not deliveries:
+        return []
+    wanted = [{**(docs[d.position] if docs else {"_id": key(d)}), "position": d.position} for d in deliveries]
+    won = await store.insert_new(collection, wanted)
+    firsts = []
+    for d, doc, created in zip(deliveries, wanted, won, strict=True):
+        if created or ((await store.get(collection, doc["_id"])) or {}).get("position") == d.position:
+            firsts.append(d)
+    return firsts
+
+
+async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]]) -> None:
+    """History pages hold rows in arrival order, so "newest first" reads pages backwards by `_id`."""
+    by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_page[page_of(row["seq"])].append({k: v for k, v in row.items() if k != "_id"} | {"email": row["_id"]})
+    for page, page_rows in by_page.items():
+        doc = await store.get(history_pages_name(pool_id), page) or {"_id": page, "rows": []}
+        present = {r["seq"] for r in doc["rows"]}
+        doc["rows"].extend(r for r in page_rows if r["seq"] not in present)
+        await store.put(history_pages_name(pool_id), doc)
