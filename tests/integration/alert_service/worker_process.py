@@ -9,10 +9,12 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from coupon_shared import topics
 from coupon_shared.events import _Event as AnyEvent
 from coupon_shared.events import encode_event
 from tests.support.processes import ServiceProcess, python_module
 from tests.support.stack import free_port
+from tests.unit.alert_service import builders as b
 
 ADMIN_KEY = "test-admin-key"
 
@@ -29,6 +31,7 @@ class AlertWorkerProcess:
             "ALERT_SERVICE_APP_ID": self.app_id,
             "ALERT_SERVICE_API_KEYS": f"{ADMIN_KEY}:admin,test-store-key:storefront",
             "ALERT_SERVICE_ENVIRONMENT": "test",
+            "ALERT_SERVICE_KAFKA_SESSION_TIMEOUT_SECONDS": "8",
             **(env or {}),
         }
         self._log_dir = state_dir
@@ -44,11 +47,13 @@ class AlertWorkerProcess:
             self.process.stop()
 
     def kill(self) -> None:
+        """kill -9, as a crash would (then release the log file)."""
         if self.process is not None:
             self.process.kill()
+            self.process.stop()
 
-    def log_tail(self) -> str:
-        return self.process.log_tail() if self.process else ""
+    def log_tail(self, lines: int = 60) -> str:
+        return self.process.log_tail(lines) if self.process else ""
 
     async def forecast(self, pool_id: str) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=5.0) as client:
@@ -86,3 +91,16 @@ async def wait_for_forecast(
                 return body
         await asyncio.sleep(0.1)
     raise AssertionError(f"forecast never got there; last {body}\n{worker.log_tail()}")
+
+
+async def raise_depleted_alert(worker: AlertWorkerProcess, bootstrap: str, pool_id: str, name: str) -> None:
+    """Drive a fresh alerting pool with one coupon to empty: the worker should raise `depleted`."""
+    await produce(
+        bootstrap,
+        topics.INVENTORY,
+        pool_id,
+        b.pool_created(pool_id, name=name, enabled=True),
+        b.coupons_added(pool_id, 1),
+    )
+    await wait_for_forecast(worker, pool_id, lambda f: f["active"] == 1)
+    await produce(bootstrap, topics.ASSIGNED, pool_id, b.coupon_assigned(pool_id, remaining=0))

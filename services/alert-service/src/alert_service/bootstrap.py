@@ -1,15 +1,18 @@
 """Wiring: settings → faust app, tables, agents, bridges, and the forecast API beside them."""
 
+import asyncio
 from typing import Any
 
 import faust
 
 from alert_service.adapters.bridges import Channel, SlackWebhook, SmtpMailer
+from alert_service.adapters.changelog_topics import ensure_changelog_topics
 from alert_service.domain.clock import Clock, SystemClock
 from alert_service.entrypoints.api import create_api
 from alert_service.entrypoints.http_server import HttpServer
 from alert_service.entrypoints.worker import AlertWorker, create_faust_app
 from alert_service.settings import AlertServiceSettings
+from coupon_shared import topics
 
 
 def configured_channels(settings: AlertServiceSettings) -> list[Channel]:
@@ -58,4 +61,6 @@ class AlertService:
 
     def run(self) -> None:
         """Run until SIGTERM/SIGINT; faust's Worker exits the process when done."""
+        names = self.worker.changelog_topic_names()
+        asyncio.run(ensure_changelog_topics(self.settings.kafka_bootstrap, names, topics.PARTITIONS))
         faust.Worker(self.worker.app, self.http_server, loglevel=self.settings.log_level).execute_from_commandline()

@@ -23,6 +23,9 @@ class AlertServiceSettings(ServiceSettings):
     faust_web_enabled: bool = False
     faust_web_port: int = 6066
     log_level: str = "info"
+    # How long the broker waits for a silent (killed) worker before giving its
+    # partitions to another: bounds the gap after a crash.
+    kafka_session_timeout_seconds: float = 30.0
 
     # Bridges: each one is on when configured.
     slack_webhook_url: SecretStr | None = None

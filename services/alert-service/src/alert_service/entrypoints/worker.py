@@ -42,6 +42,8 @@ def create_faust_app(settings: AlertServiceSettings) -> faust.App:
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.kafka_session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
     )
 
 
@@ -64,6 +66,9 @@ class AlertWorker:
     def _table(self, name: str) -> Any:
         schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
         return self.app.Table(name, default=None, partitions=topics.PARTITIONS, schema=schema)
+
+    def changelog_topic_names(self) -> list[str]:
+        return [table.changelog_topic_name for table in (self.pools, self.recent_alerts, self.deliveries)]
 
     @property
     def publisher(self) -> KafkaPublisher:
