@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -39,13 +40,19 @@ def settings(kafka_bootstrap: str, mongo_url: str, db_name: str) -> Settings:
     return pool_settings(kafka_bootstrap, mongo_url, db_name)
 
 
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def running_service(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://pool-service", headers=ADMIN) as client:
             yield client
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_service(settings) as client:
+        yield client
 
 
 async def new_pool(api: httpx.AsyncClient) -> dict[str, Any]:

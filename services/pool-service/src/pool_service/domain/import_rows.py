@@ -54,6 +54,8 @@ def _csv_coupon(text: str, columns: tuple[str, ...]) -> Coupon:
 def _split_csv(text: str) -> list[str]:
     # One physical line is one row: a quote left open at the end of the line is an
     # error for that row instead of swallowing the rest of the file.
+    if '"' not in text:
+        return text.split(",") if text else []
     try:
         return next(csv.reader([text], strict=True))
     except csv.Error as exc:

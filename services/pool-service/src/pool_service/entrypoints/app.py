@@ -3,23 +3,21 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from coupon_shared.auth import ApiKeyAuthenticator, parse_api_keys
 from coupon_shared.health import health_router
 from coupon_shared.mongo import ensure_indexes
 from coupon_shared.problems import install_problem_handlers, problem_response
 from pool_service.bootstrap import Runtime, build_runtime
+from pool_service.dashboard import dashboard_router
 from pool_service.entrypoints import routes_coupons, routes_history, routes_imports, routes_pools
 from pool_service.entrypoints.background import every, relay_outbox
 from pool_service.entrypoints.projector_consumer import Projector
 from pool_service.service_layer.errors import PoolServiceError
 from pool_service.settings import Settings
-
-STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -38,12 +36,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health_router({"kafka": kafka_ready, "mongo": mongo_ready}))
     for module in (routes_pools, routes_coupons, routes_imports, routes_history):
         app.include_router(module.router)
-    app.add_api_route("/", _dashboard, include_in_schema=False)
+    # The dashboard (its page at / and assets under /static/) calls the API with the user's key.
+    app.include_router(dashboard_router())
     return app
-
-
-async def _dashboard() -> FileResponse:
-    return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
 
 
 async def _on_service_error(request: Request, exc: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from pool_service.adapters.store import IMPORTS
 from pool_service.entrypoints.deps import RuntimeDep
 from pool_service.entrypoints.schemas import ImportAccepted, ImportStatus
 from pool_service.service_layer.errors import ImportNotFoundError, TooLargeError
-from pool_service.service_layer.import_upload import spool_upload, store_import
+from pool_service.service_layer.import_upload import Limits, SpooledUpload, spool_upload, store_import
 from pool_service.service_layer.pools import get_pool
 
 router = APIRouter(prefix="/v1/pools/{pool_id}/imports", tags=["imports"])
@@ -28,22 +28,22 @@ async def start_import(pool_id: str, request: Request, runtime: RuntimeDep, _: A
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limits.max_bytes + MULTIPART_OVERHEAD:
         raise TooLargeError(f"The file is larger than {limits.max_bytes} bytes")
-    body = await _file_body(request)
-    upload = await spool_upload(body, limits)
+    upload = await _spool(request, limits)
     import_id = await store_import(runtime.store, pool_id, upload, limits)
     runtime.imports.start(import_id, epoch=0)
     return ImportAccepted(import_id=import_id)
 
 
-async def _file_body(request: Request) -> AsyncIterator[bytes]:
+async def _spool(request: Request, limits: Limits) -> SpooledUpload:
+    """The file as a local temporary file: a raw CSV/text body, or the multipart part named ``file``."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        return request.stream()
-    form = await request.form(max_files=1, max_fields=10)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        errors = [{"field": "file", "message": "a multipart part named 'file' is required", "location": "body"}]
-        raise ProblemError(422, "validation-error", "Invalid input: file", errors=errors)
-    return _read_upload(upload)
+        return await spool_upload(request.stream(), limits)
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            errors = [{"field": "file", "message": "a multipart part named 'file' is required", "location": "body"}]
+            raise ProblemError(422, "validation-error", "Invalid input: file", errors=errors)
+        return await spool_upload(_read_upload(upload), limits)
 
 
 async def _read_upload(upload: UploadFile) -> AsyncIterator[bytes]:

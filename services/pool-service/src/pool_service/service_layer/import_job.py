@@ -24,6 +24,8 @@ from pool_service.domain.import_progress import ImportProgress
 from pool_service.domain.import_rows import InvalidRowError, detect_columns, parse_row
 from pool_service.service_layer.coupons import file_expiries, key_doc, stock_doc
 
+# Look-ups of a resumed batch run a few at a time so HTTP requests still get a connection.
+LOOKUPS_AT_ONCE = 4
 _BATCH_EVENT_NAMESPACE = UUID("0b7c2a55-91f4-4d0e-8f3e-6c1b8f1d2a77")
 
 
@@ -165,9 +167,13 @@ async def _claim_codes(store: Store, pool_id: str, coupons: list[Coupon], batch_
     if not resumed:
         return [c for c, w in zip(coupons, won, strict=True) if w]
     # Only the first batch after a restart can meet claims of its own crashed attempt.
-    ours = await asyncio.gather(
-        *(_claimed_by(store, pool_id, c, batch_id) for c, w in zip(coupons, won, strict=True) if not w)
-    )
+    limit = asyncio.Semaphore(LOOKUPS_AT_ONCE)
+
+    async def claimed_by_this_batch(coupon: Coupon) -> bool:
+        async with limit:
+            return await _claimed_by(store, pool_id, coupon, batch_id)
+
+    ours = await asyncio.gather(*(claimed_by_this_batch(c) for c, w in zip(coupons, won, strict=True) if not w))
     lost = iter(ours)
     return [c for c, w in zip(coupons, won, strict=True) if w or next(lost)]
 

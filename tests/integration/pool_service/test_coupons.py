@@ -1,0 +1,113 @@
+"""Coupons over HTTP: every field rule, duplicates, the active list with search, removal."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from coupon_shared.mongo import Document
+from tests.integration.pool_service.conftest import new_pool
+from tests.integration.pool_service.test_pools import problem_fields
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "code"),
+        ({"code": ""}, "code"),
+        ({"code": "x" * 65}, "code"),
+        ({"code": "two words"}, "code"),
+        ({"code": "A", "message": "m" * 501}, "message"),
+        ({"code": "A", "pool_expires_at": "tomorrow"}, "pool_expires_at"),
+        ({"code": "A", "pool_expires_at": "2001-01-01T00:00:00Z"}, "pool_expires_at"),
+        ({"code": "A", "user_expiration": "30 days"}, "user_expiration"),
+        ({"code": "A", "max_assignments": 0}, "max_assignments"),
+        ({"code": "A", "max_assignments": "many"}, "max_assignments"),
+        ({"code": "A", "discount": 10}, "discount"),
+    ],
+)
+async def test_invalid_coupon_is_422_naming_the_field(
+    api: httpx.AsyncClient, body: dict[str, object], field: str
+) -> None:
+    pool = await new_pool(api)
+    assert field in problem_fields(await api.post(f"/v1/pools/{pool['id']}/coupons", json=body))
+
+
+async def test_add_with_every_field_then_duplicate_is_409(api: httpx.AsyncClient) -> None:
+    pool = await new_pool(api)
+    expires = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+    body = {
+        "code": "VIP-1",
+        "message": "Welcome!",
+        "pool_expires_at": expires.isoformat(),
+        "user_expiration": "P30D",
+        "max_assignments": None,
+    }
+    added = await api.post(f"/v1/pools/{pool['id']}/coupons", json=body)
+    assert added.status_code == 201
+    assert added.json()["max_assignments"] is None
+    duplicate = await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "VIP-1"})
+    assert duplicate.status_code == 409
+    # Codes are case-sensitive.
+    assert (await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "vip-1"})).status_code == 201
+    assert (await api.post("/v1/pools/" + "e" * 32 + "/coupons", json={"code": "X"})).status_code == 404
+
+
+async def test_stock_documents_have_the_shape_the_assignment_service_reads(
+    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    pool = await new_pool(api)
+    await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "S1", "user_expiration": "pt12h"})
+    doc = await mongo_client[db_name][f"stock.{pool['id']}"].find_one({"_id": "S1"})
+    assert doc == {
+        "_id": "S1",
+        "message": None,
+        "pool_expires_at": None,
+        "user_expiration": "PT12H",
+        "max_assignments": 1,
+    }
+    pool_doc = await mongo_client[db_name]["pools"].find_one({"_id": pool["id"]})
+    assert pool_doc is not None
+    assert pool_doc["deleted"] is False
+
+
+async def test_list_active_with_search_and_pagination(api: httpx.AsyncClient) -> None:
+    pool = await new_pool(api)
+    path = f"/v1/pools/{pool['id']}/coupons"
+    codes = [f"SUMMER-{i}" for i in range(7)] + ["WINTER-1"]
+    for code in codes:
+        await api.post(path, json={"code": code})
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = (await api.get(path, params={"limit": 3, **({"cursor": cursor} if cursor else {})})).json()
+        seen += [c["code"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(codes)
+    found = (await api.get(path, params={"q": "winter"})).json()["items"]
+    assert [c["code"] for c in found] == ["WINTER-1"]
+    exact = (await api.get(path, params={"q": "SUMMER-3"})).json()["items"]
+    assert [c["code"] for c in exact] == ["SUMMER-3"]
+
+
+async def test_remove_unassigned_then_assigned(
+    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    pool = await new_pool(api)
+    path = f"/v1/pools/{pool['id']}/coupons"
+    for code in ("FREE", "TAKEN"):
+        await api.post(path, json={"code": code})
+    assert (await api.delete(f"{path}/FREE")).status_code == 204
+    assert (await api.delete(f"{path}/FREE")).status_code == 404
+    assert [c["code"] for c in (await api.get(path)).json()["items"]] == ["TAKEN"]
+    # The assignment service takes slot 0 of a code when it first assigns it.
+    await mongo_client[db_name]["slots"].insert_one({"_id": f"{pool['id']}:TAKEN:0", "request_id": "r1"})
+    refused = await api.delete(f"{path}/TAKEN")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "coupon-assigned"
+    assert (await api.delete(f"{path}/NEVER")).status_code == 404
