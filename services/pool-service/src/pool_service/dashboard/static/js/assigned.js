@@ -35,8 +35,7 @@ export function renderAssigned(state, onRefresh) {
   return {
     el,
     shown() {
-      if (loaded) table.revalidate();
-      else table.reload();
+      if (!loaded) table.reload();
       loaded = true;
     },
   };
