@@ -30,7 +30,7 @@ def create_pool(stack: Stack, name: str | None = None) -> dict[str, str]:
 
 def open_pool(page: Page, stack: Stack, pool_id: str) -> None:
     sign_in(page, stack.dashboard_url)
-    expect(page.get_by_role("heading", name="Coupon Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Coupon Management", exact=True)).to_be_visible()
     page.goto(f"{stack.dashboard_url}/#/pools/{pool_id}")
     expect(page.get_by_role("tab", name="Active Coupons")).to_be_visible()
 
@@ -165,7 +165,7 @@ def test_import_shows_progress_then_summary_and_refuses_non_csv(page: Page, stac
     expect(errors).to_contain_text("303")
     expect(errors).to_contain_text("304")
     expect(page.locator("[data-stat=active]")).to_have_text("300")
-    screenshot(page, "07-import-summary")
+    screenshot(page, "07-import-summary", full_page=False)
 
 
 def test_claim_moves_coupon_to_assigned_history_search_and_export(page: Page, stack: Stack) -> None:
@@ -223,10 +223,14 @@ def claim_coupon(stack: Stack, pool_id: str, email: str) -> dict[str, str]:
 
 
 def refresh_until(page: Page, done: Callable[[], bool], timeout: float = 30) -> None:
+    """Click Refresh (at least once) until ``done``: history arrives through Kafka, a moment after the claim."""
     deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, "the assignment never reached Assigned History"
+    while True:
         page.get_by_role("button", name="Refresh").click()
+        expect(page.get_by_role("button", name="Refresh")).to_be_enabled()
+        if done():
+            return
+        assert time.monotonic() < deadline, "the assignment never reached Assigned History"
         page.wait_for_timeout(500)
 
 
@@ -266,7 +270,7 @@ def test_sign_in_refuses_storefront_key_and_expired_key_returns_to_sign_in(page:
 
     page.get_by_label("Admin API key").fill(ADMIN_KEY)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Coupon Management")).to_be_visible()
+    expect(page.get_by_role("heading", name="Coupon Management", exact=True)).to_be_visible()
     # The key stops being accepted (as when it expires or is revoked) while the page is open.
     page.evaluate("sessionStorage.setItem('coupon-dashboard.admin-key', 'revoked-key')")
     page.get_by_test_id("create-pool").click()

@@ -11,7 +11,6 @@ export function renderAlerts(state) {
   const threshold = field({
     label: "Threshold",
     name: "threshold",
-    hint: "Minimum number of coupons before an alert is triggered.",
     inputProps: { type: "number", min: "0", step: "1", inputMode: "numeric", value: String(state.pool.alert?.threshold ?? 0) },
   });
   threshold.wrap.classList.add("field-threshold");
@@ -20,8 +19,15 @@ export function renderAlerts(state) {
   const form = h(
     "form",
     { class: "alert-form", novalidate: true, onsubmit: (e) => saveThreshold(e) },
-    h("div", { class: "switch-row" }, h("label", { class: "switch", for: toggleId }, toggle, h("span", { class: "switch-track", "aria-hidden": "true" }), h("span", { class: "switch-label", text: "Alert when coupons drop below" }))),
-    h("div", { class: "threshold-row" }, threshold.wrap, setButton, saved),
+    h(
+      "div",
+      { class: "alert-sentence" },
+      h("label", { class: "switch", for: toggleId }, toggle, h("span", { class: "switch-track", "aria-hidden": "true" }), h("span", { class: "switch-label", text: "Alert when coupons drop below" })),
+      threshold.wrap,
+      h("span", { class: "unit", text: "coupons" }),
+      setButton,
+      saved,
+    ),
   );
   toggle.addEventListener("change", () => saveEnabled());
   const forecast = h("div", { class: "forecast", dataset: { testid: "forecast" } }, h("p", { class: "muted", text: "Loading forecast…" }));
@@ -29,7 +35,7 @@ export function renderAlerts(state) {
     "section",
     { class: "card alerts-card", "aria-labelledby": "alerts-title" },
     h("div", { class: "card-head" }, h("h2", { id: "alerts-title" }, icon("bell"), "Coupon Availability Alerts")),
-    h("div", { class: "alerts-grid" }, h("div", {}, form, h("p", { class: "hint", text: "Alerts are triggered automatically if the pool is projected to run out within 7 days (based on usage rate) or when no coupons remain." })), forecast),
+    h("div", { class: "alerts-grid" }, h("div", {}, form, h("p", { class: "hint alert-help", text: "Set threshold: the minimum number of coupons before an alert is triggered. Alerts are triggered automatically if the pool is projected to run out within 7 days (based on usage rate) or when no coupons remain." })), forecast),
   );
 
   state.onPool((pool) => {

@@ -35,7 +35,8 @@ export function renderAssigned(state, onRefresh) {
   return {
     el,
     shown() {
-      if (!loaded) table.reload();
+      if (loaded) table.revalidate();
+      else table.reload();
       loaded = true;
     },
   };

@@ -28,10 +28,10 @@ function endOfDay(dateText) {
 }
 
 export function renderActive(state) {
-  const code = field({ label: "Code", name: "code", required: true, inputProps: { placeholder: "e.g. WELCOME-7F3K", spellcheck: false } });
-  const message = field({ label: "Message", name: "message", optional: true, inputProps: { placeholder: "Shown to the customer" } });
-  const poolExpires = field({ label: "Pool Expiration", name: "pool_expires_at", optional: true, hint: "Last day it can be assigned", inputProps: { type: "date" } });
-  const userExpiration = field({ label: "User Expiration", name: "user_expiration", optional: true, hint: "Valid after assignment, e.g. P30D", inputProps: { placeholder: "P30D", spellcheck: false } });
+  const code = field({ label: "Code", name: "code", required: true, hint: "Unique in this pool, no spaces", inputProps: { placeholder: "e.g. WELCOME-7F3K", spellcheck: false } });
+  const message = field({ label: "Message", name: "message", hint: "Optional: shown to the customer", inputProps: { placeholder: "e.g. 10% off your first order" } });
+  const poolExpires = field({ label: "Pool Expiration", name: "pool_expires_at", hint: "Optional: last day it can be assigned", inputProps: { type: "date" } });
+  const userExpiration = field({ label: "User Expiration", name: "user_expiration", hint: "Optional: validity after assignment, e.g. P30D or PT12H", inputProps: { placeholder: "P30D", spellcheck: false } });
   const fields = { code, message, pool_expires_at: poolExpires, user_expiration: userExpiration };
   const add = button("Add", { kind: "primary", type: "submit", iconName: "plus", "aria-label": "Add (+) coupon" });
   const formError = h("p", { class: "form-error", role: "alert", hidden: true });
@@ -101,7 +101,9 @@ export function renderActive(state) {
   return {
     el,
     shown() {
+      // Shown at once from what was loaded, then brought up to date: claims move coupons away meanwhile.
       if (!loaded || stale) table.reload();
+      else table.revalidate();
       loaded = true;
       stale = false;
     },

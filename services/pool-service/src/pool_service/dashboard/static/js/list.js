@@ -37,20 +37,22 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, noMatchText
     return row;
   }
 
-  async function load(reset) {
+  async function load(reset, quiet = false) {
     const mine = reset ? ++generation : generation;
     loading = true;
     more.disabled = true;
-    if (reset) {
-      cursor = null;
-      count = 0;
+    if (reset) cursor = null;
+    if (reset && !quiet) {
       el.setAttribute("aria-busy", "true");
       status.textContent = "Loading…";
     }
     try {
       const page = await fetchPage(cursor, query);
       if (mine !== generation) return; // a newer search or refresh superseded this page
-      if (reset) clear(body);
+      if (reset) {
+        clear(body);
+        count = 0;
+      }
       body.append(...page.items.map(renderRow));
       count += page.items.length;
       cursor = page.next_cursor || null;
@@ -76,6 +78,8 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, noMatchText
   return {
     el,
     reload: () => load(true),
+    /** Fetch page 1 again while the rows on screen stay visible until it arrives. */
+    revalidate: () => load(true, true),
     search(text) {
       query = text.trim();
       return load(true);
