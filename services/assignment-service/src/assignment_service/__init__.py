@@ -1,0 +1,1 @@
+"""assignment-service: one claim engine fed by Kafka and HTTP."""

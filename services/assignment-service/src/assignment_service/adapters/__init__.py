@@ -1,0 +1,1 @@
+"""MongoDB repository and Kafka publisher."""

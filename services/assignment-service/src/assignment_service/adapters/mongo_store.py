@@ -1,0 +1,102 @@
+"""The claim store on MongoDB / FerretDB: ``_id`` look-ups, unordered bulk inserts, unfiltered stock passes.
+
+Nothing here filters on anything but ``_id`` (FerretDB v1 scans for every other
+filter) and nothing relies on an update being atomic: updates touch only claims
+this process is deciding.
+"""
+
+import time
+from collections.abc import Sequence
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.cursor import AsyncCursor
+from pymongo.asynchronous.database import AsyncDatabase
+
+from assignment_service.adapters import documents
+from assignment_service.domain.claim import ClaimRecord
+from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
+from assignment_service.service_layer.ports import RETIRED, SlotContent
+from coupon_shared.mongo import Document, insert_new
+
+CLAIMS = "claims"
+POOL_EMAILS = "pool_emails"
+SLOTS = "slots"
+POOLS = "pools"
+
+
+class MongoClaimStore:
+    def __init__(self, db: AsyncDatabase[Document], pool_cache_seconds: float = 5.0) -> None:
+        self._db = db
+        self._pool_cache_seconds = pool_cache_seconds
+        self._pools: dict[str, tuple[bool, float]] = {}
+        self._stock_cursors: dict[str, AsyncCursor[Document]] = {}
+
+    async def pool_exists(self, pool_id: str) -> bool:
+        # Cached briefly: every claim asks, and a pool appears or goes away rarely.
+        cached = self._pools.get(pool_id)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        doc = await self._db[POOLS].find_one({"_id": pool_id}, {"deleted": 1})
+        exists = doc is not None and not doc.get("deleted", False)
+        ttl = self._pool_cache_seconds if exists else min(self._pool_cache_seconds, 1.0)
+        self._pools[pool_id] = (exists, time.monotonic() + ttl)
+        return exists
+
+    async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
+        # No filter, sort or skip: FerretDB streams the per-pool table instead of scanning in Go.
+        cursor = self._stock_cursors.get(pool_id)
+        if cursor is None:
+            cursor = self._db[f"stock.{pool_id}"].find({}, batch_size=limit)
+            self._stock_cursors[pool_id] = cursor
+        docs = await cursor.to_list(limit)
+        ended = len(docs) < limit
+        if ended:
+            await cursor.close()
+            del self._stock_cursors[pool_id]
+        return [documents.coupon_from_stock(doc) for doc in docs], ended
+
+    async def insert_claims(self, records: Sequence[ClaimRecord]) -> list[bool]:
+        return await insert_new(self._db[CLAIMS], [documents.claim_doc(r) for r in records])
+
+    async def get_claim(self, request_id: str) -> ClaimRecord | None:
+        doc = await self._db[CLAIMS].find_one({"_id": request_id})
+        return documents.claim_from(doc) if doc else None
+
+    async def set_intents(self, intents: Sequence[tuple[str, Candidate]]) -> None:
+        updates = [UpdateOne({"_id": rid}, {"$set": {"intent": documents.candidate_doc(c)}}) for rid, c in intents]
+        await self._bulk_update(updates)
+
+    async def store_outcomes(self, outcomes: Sequence[Outcome], published: bool) -> None:
+        updates = [UpdateOne({"_id": o.request_id}, documents.outcome_update(o, published)) for o in outcomes]
+        await self._bulk_update(updates)
+
+    async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
+        return await insert_new(self._db[POOL_EMAILS], [{"_id": gid, "request_id": rid} for gid, rid in guards])
+
+    async def guard_holder(self, guard_id: str) -> str | None:
+        doc = await self._db[POOL_EMAILS].find_one({"_id": guard_id})
+        return str(doc["request_id"]) if doc else None
+
+    async def release_guard(self, guard_id: str) -> None:
+        await self._db[POOL_EMAILS].delete_one({"_id": guard_id})
+
+    async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]:
+        docs = [{"_id": sid, **documents.assignment_doc(a)} for sid, a in slots]
+        return await insert_new(self._db[SLOTS], docs)
+
+    async def get_slot(self, slot_id: str) -> SlotContent:
+        doc = await self._db[SLOTS].find_one({"_id": slot_id})
+        if doc is None:
+            return None
+        if doc.get("retired") or "request_id" not in doc:
+            return RETIRED
+        return documents.assignment_from(doc)
+
+    async def pool_ids(self) -> list[str]:
+        """Every live pool, in storage order: one unfiltered pass over the (small) pools collection."""
+        cursor = self._db[POOLS].find({}, {"deleted": 1})
+        return [str(doc["_id"]) async for doc in cursor if not doc.get("deleted", False)]
+
+    async def _bulk_update(self, updates: list[UpdateOne]) -> None:
+        if updates:
+            await self._db[CLAIMS].bulk_write(updates, ordered=False)

@@ -1,0 +1,1 @@
+"""Claim rules: pure, synchronous, no I/O."""

@@ -1,0 +1,75 @@
+"""What is stored about one claim, and how a stored claim answers a repeat of it."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from assignment_service.domain.model import Assignment, Candidate, ClaimRequest, Outcome
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    """A claim as stored under its request_id.
+
+    ``intent`` is the coupon use the claim is about to take, written *before* the
+    slot insert: a claim resumed after a crash retries that use instead of taking
+    a second one. ``outcome`` None means still pending.
+    """
+
+    request: ClaimRequest
+    fingerprint: str
+    created_at: datetime
+    intent: Candidate | None = None
+    outcome: Outcome | None = None
+    published: bool = False
+
+    @property
+    def pending(self) -> bool:
+        return self.outcome is None
+
+    def with_outcome(self, outcome: Outcome, published: bool = False) -> "ClaimRecord":
+        return replace(self, outcome=outcome, published=published)
+
+    def is_old(self, now: datetime, seconds: float) -> bool:
+        return (now - self.created_at).total_seconds() >= seconds
+
+
+def new_record(request: ClaimRequest, now: datetime, intent: Candidate | None) -> ClaimRecord:
+    return ClaimRecord(request=request, fingerprint=request.fingerprint(), created_at=now, intent=intent)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The request_id was used before for a different request (HTTP answers 422)."""
+
+    request_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Not decidable yet (another process is finishing an earlier claim): ask again shortly."""
+
+    request_id: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a claim returns to its caller; ``replayed`` = answered from an earlier claim."""
+
+    outcome: Outcome
+    replayed: bool = False
+    existing: bool = False
+
+
+Result = Answer | Conflict | Deferred
+
+
+def repeat_of(record: ClaimRecord, request: ClaimRequest) -> Conflict | None:
+    if record.fingerprint != request.fingerprint():
+        return Conflict(request.request_id, "this request_id was used for a different claim")
+    return None
+
+
+def follow(holder: Assignment, request: ClaimRequest) -> Assignment:
+    """One coupon per email per pool: a later claim of the email gets the email's coupon."""
+    return holder.for_request(request.request_id)

@@ -1,0 +1,1 @@
+"""HTTP app and Kafka consumer: thin translations to the claim engine."""

@@ -1,0 +1,1 @@
+"""Orchestration of claims over the repository and publisher ports."""

@@ -1,0 +1,109 @@
+"""Claims as the entrypoints see them: decided in batches, asked again while deferred.
+
+HTTP requests are micro-batched: each waits on a future while a batcher collects
+requests for a few milliseconds and hands the batch to the engine, so a burst
+costs one bulk insert per step instead of one per request.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeGuard
+
+from assignment_service.domain.claim import Answer, Conflict, Deferred, Result
+from assignment_service.domain.model import ClaimRequest, Rejection
+from assignment_service.service_layer.engine import ClaimEngine
+from assignment_service.service_layer.ports import OutcomePublisher
+
+log = logging.getLogger(__name__)
+
+Final = Answer | Conflict
+RETRY_SECONDS = 0.05
+
+
+class ClaimTimeoutError(RuntimeError):
+    """Another replica did not finish the email's earlier claim in time."""
+
+
+@dataclass
+class _Waiting:
+    request: ClaimRequest
+    future: "asyncio.Future[Final]"
+    deadline: float
+
+
+class ClaimService:
+    def __init__(
+        self,
+        engine: ClaimEngine,
+        publisher: OutcomePublisher,
+        batch_window: float = 0.002,
+        max_batch: int = 1000,
+        wait_for_holder: float = 30.0,
+    ) -> None:
+        self._engine = engine
+        self._publisher = publisher
+        self._batch_window = batch_window
+        self._max_batch = max_batch
+        self._wait_for_holder = wait_for_holder
+        self._queue: asyncio.Queue[_Waiting] = asyncio.Queue()
+
+    async def decide(self, requests: Sequence[ClaimRequest]) -> list[Final]:
+        """Decide a batch (the Kafka path): returns once every request has its final answer."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._wait_for_holder
+        answers: dict[str, Final] = {}
+        pending = list(requests)
+        while pending:
+            results = await self._engine.claim(pending)
+            answers.update({r.request_id: res for r, res in zip(pending, results, strict=True) if _final(res)})
+            pending = [r for r in pending if r.request_id not in answers]
+            if pending and loop.time() > deadline:
+                raise ClaimTimeoutError(f"{len(pending)} claims still waiting for another replica")
+            if pending:
+                await asyncio.sleep(RETRY_SECONDS)
+        return [answers[r.request_id] for r in requests]
+
+    async def reject_invalid(self, rejections: Sequence[Rejection]) -> None:
+        """Invalid requests are answered at once; their event_id still derives from the request_id."""
+        await self._publisher.publish(rejections)
+
+    async def submit(self, request: ClaimRequest) -> Final:
+        """One HTTP claim: joins the next batch and waits for its answer."""
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(request, loop.create_future(), loop.time() + self._wait_for_holder)
+        self._queue.put_nowait(waiting)
+        return await waiting.future
+
+    async def run_batcher(self) -> None:
+        """Collect HTTP claims for ``batch_window`` seconds, decide them together, repeat."""
+        while True:
+            batch = [await self._queue.get()]
+            await asyncio.sleep(self._batch_window)
+            while not self._queue.empty() and len(batch) < self._max_batch:
+                batch.append(self._queue.get_nowait())
+            batch = [w for w in batch if not w.future.done()]
+            try:
+                results = await self._engine.claim([w.request for w in batch])
+            except Exception as exc:
+                log.exception("claim batch failed")
+                for w in batch:
+                    if not w.future.done():
+                        w.future.set_exception(exc)
+                continue
+            self._resolve(batch, results)
+
+    def _resolve(self, batch: list[_Waiting], results: list[Result]) -> None:
+        loop = asyncio.get_running_loop()
+        for waiting, result in zip(batch, results, strict=True):
+            if _final(result):
+                waiting.future.set_result(result)
+            elif loop.time() > waiting.deadline:
+                waiting.future.set_exception(ClaimTimeoutError("the email's earlier claim is still being decided"))
+            else:
+                loop.call_later(RETRY_SECONDS, self._queue.put_nowait, waiting)
+
+
+def _final(result: Result) -> TypeGuard[Final]:
+    return not isinstance(result, Deferred)

@@ -1,0 +1,292 @@
+"""The claim engine: one batch of claims in a handful of bulk inserts.
+
+Every step is an unordered insert that may lose to an existing ``_id``:
+
+1. ``claims``       — the request, with the coupon use it intends to take. Losing
+                      means a repeat: it is answered from the stored claim.
+2. ``pool_emails``  — one coupon per email per pool. Losing means the email is
+                      served by another request: this one gets that coupon.
+3. ``slots``        — one use of one coupon. Losing means the use is taken: the
+                      claim records its next intent and tries again.
+
+Nothing else decides who gets what, so replicas, redeliveries and restarts can
+only lose inserts, never hand out a use twice. Outcomes are published after the
+winning insert (the slot *is* the stored assignment) and marked published after.
+"""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from assignment_service.domain.claim import (
+    Answer,
+    ClaimRecord,
+    Conflict,
+    Deferred,
+    Result,
+    follow,
+    new_record,
+    repeat_of,
+)
+from assignment_service.domain.model import (
+    Assignment,
+    Candidate,
+    ClaimRequest,
+    Outcome,
+    Rejection,
+    RejectionReason,
+    assign,
+    email_guard_id,
+)
+from assignment_service.service_layer.ports import RETIRED, ClaimStore, OutcomePublisher
+from assignment_service.service_layer.stock import StockCandidates
+
+
+@dataclass
+class _Work:
+    """A claim this process is deciding in the current batch."""
+
+    request: ClaimRequest
+    intent: Candidate | None
+    resumed: bool = False
+    intent_stored: bool = True
+    fresh_guard: bool = False
+
+    @property
+    def guard_id(self) -> str:
+        return email_guard_id(self.request.pool_id, self.request.email)
+
+
+@dataclass
+class _Batch:
+    now: datetime
+    results: dict[str, Result] = field(default_factory=dict)
+    decided: list[Outcome] = field(default_factory=list)
+    republish: list[Outcome] = field(default_factory=list)
+
+    def answer(self, outcome: Outcome, *, replayed: bool = False, existing: bool = False) -> None:
+        self.results[outcome.request_id] = Answer(outcome, replayed=replayed, existing=existing)
+        if not replayed:
+            self.decided.append(outcome)
+
+
+class ClaimEngine:
+    def __init__(
+        self,
+        store: ClaimStore,
+        publisher: OutcomePublisher,
+        candidates: StockCandidates,
+        clock: Callable[[], datetime],
+        resume_after: float = 10.0,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._candidates = candidates
+        self._clock = clock
+        self._resume_after = resume_after
+        # Claims this process inserted and has not finished: it may resume them at once.
+        self._owned: set[str] = set()
+        # The candidate queues are per process; one batch at a time uses them.
+        self._lock = asyncio.Lock()
+
+    async def claim(self, requests: Sequence[ClaimRequest]) -> list[Result]:
+        """Decide, store and publish the outcome of every request; answers in request order."""
+        results: list[Result | None] = [None] * len(requests)
+        remaining = list(enumerate(requests))
+        async with self._lock:
+            # A request_id twice in one batch: the second is decided after the first, as a repeat.
+            while remaining:
+                first: dict[str, tuple[int, ClaimRequest]] = {}
+                for position, request in remaining:
+                    first.setdefault(request.request_id, (position, request))
+                batch = _Batch(now=self._clock())
+                await self._decide([request for _, request in first.values()], batch)
+                await self._finish(batch)
+                for position, request in first.values():
+                    results[position] = batch.results[request.request_id]
+                remaining = [(p, r) for p, r in remaining if results[p] is None]
+        return [result for result in results if result is not None]
+
+    async def _decide(self, requests: list[ClaimRequest], batch: _Batch) -> None:
+        records = [await self._new_record(request, batch.now) for request in requests]
+        won = await self._store.insert_claims(records)
+        work: list[_Work] = []
+        repeats: list[ClaimRequest] = []
+        for record, created in zip(records, won, strict=True):
+            if not created:
+                self._give_back(record.request.pool_id, record.intent)
+                repeats.append(record.request)
+            elif record.outcome is not None:
+                batch.answer(record.outcome)
+            else:
+                self._owned.add(record.request.request_id)
+                work.append(_Work(record.request, record.intent))
+        work += await self._repeats(repeats, batch)
+        await self._settle(work, batch)
+
+    async def _new_record(self, request: ClaimRequest, now: datetime) -> ClaimRecord:
+        if not await self._store.pool_exists(request.pool_id):
+            record = new_record(request, now, None)
+            return record.with_outcome(_reject(request, "pool_not_found", "no such pool"))
+        return new_record(request, now, await self._candidates.take(request.pool_id, now))
+
+    def _give_back(self, pool_id: str, candidate: Candidate | None) -> None:
+        if candidate is not None:
+            self._candidates.queue(pool_id).give_back(candidate)
+
+    async def _repeats(self, requests: list[ClaimRequest], batch: _Batch) -> list[_Work]:
+        """Answer repeats from their stored claim; resume pending ones this process may finish."""
+        stored = await asyncio.gather(*(self._store.get_claim(r.request_id) for r in requests))
+        resumable: list[_Work] = []
+        for request, record in zip(requests, stored, strict=True):
+            if record is None:
+                batch.results[request.request_id] = Deferred(request.request_id)
+            elif conflict := repeat_of(record, request):
+                batch.results[request.request_id] = conflict
+            elif record.outcome is not None and record.published:
+                batch.answer(record.outcome, replayed=True)
+            elif record.outcome is not None and self._may_resume(record, request, batch.now):
+                # Decided but maybe never published (its process died): publish it, same event_id.
+                batch.answer(record.outcome, replayed=True)
+                batch.republish.append(record.outcome)
+            elif self._may_resume(record, request, batch.now):
+                self._owned.add(request.request_id)
+                resumable.append(_Work(record.request, record.intent, resumed=True))
+            else:
+                batch.results[request.request_id] = Deferred(request.request_id)
+        return resumable
+
+    def _may_resume(self, record: ClaimRecord, request: ClaimRequest, now: datetime) -> bool:
+        # Kafka claims have one processor at a time: the owner of their partition.
+        if record.request.request_id in self._owned:
+            return True
+        if record.request.origin == "kafka" and request.origin == "kafka":
+            return True
+        return record.is_old(now, self._resume_after)
+
+    async def _settle(self, work: list[_Work], batch: _Batch) -> None:
+        """Take the email guards, then the slots; a claim never takes a slot without holding its guard."""
+        for w in work:
+            if w.intent is None:
+                w.intent = await self._candidates.take(w.request.pool_id, batch.now)
+                w.intent_stored = w.intent is None
+        hopeful = [w for w in work if w.intent is not None]
+        won = await self._store.insert_guards([(w.guard_id, w.request.request_id) for w in hopeful])
+        for w, created in zip(hopeful, won, strict=True):
+            w.fresh_guard = created
+        uncertain = [w for w in work if not w.fresh_guard]
+        holders = await asyncio.gather(*(self._store.guard_holder(w.guard_id) for w in uncertain))
+        held = dict(zip((w.request.request_id for w in uncertain), holders, strict=True))
+        ready: list[_Work] = []
+        exhausted: list[_Work] = []
+        followers: list[tuple[_Work, str | None]] = []
+        for w in work:
+            holder = w.request.request_id if w.fresh_guard else held[w.request.request_id]
+            if holder == w.request.request_id:
+                ready.append(w)
+            elif holder is None and w.intent is None:
+                exhausted.append(w)
+            else:
+                self._give_back(w.request.pool_id, w.intent)
+                followers.append((w, holder))
+        await self._exhausted(exhausted, batch)
+        await self._take_slots(ready, batch)
+        await self._follow(followers, batch)
+
+    async def _take_slots(self, ready: list[_Work], batch: _Batch) -> None:
+        while ready:
+            ready = await self._with_intents(ready, batch)
+            attempts = [(w, w.intent, assign(w.request, w.intent, batch.now)) for w in ready if w.intent]
+            won = await self._store.insert_slots(
+                [(intent.slot_for(w.request.pool_id, w.request.email), a) for w, intent, a in attempts]
+            )
+            ready = []
+            for (w, intent, assignment), created in zip(attempts, won, strict=True):
+                earlier = None if created or not w.resumed else await self._earlier(w.request, intent)
+                if created:
+                    batch.answer(assignment)
+                elif earlier is not None:
+                    batch.answer(earlier)
+                else:
+                    await self._lost(w, intent)
+                    ready.append(w)
+
+    async def _with_intents(self, ready: list[_Work], batch: _Batch) -> list[_Work]:
+        """Give every claim a use to try, recorded before the try; no use left → exhausted."""
+        for w in ready:
+            if w.intent is None:
+                w.intent = await self._candidates.take(w.request.pool_id, batch.now)
+                w.intent_stored = False
+        await self._exhausted([w for w in ready if w.intent is None], batch)
+        ready = [w for w in ready if w.intent is not None]
+        await self._store.set_intents(
+            [(w.request.request_id, w.intent) for w in ready if w.intent and not w.intent_stored]
+        )
+        for w in ready:
+            w.intent_stored = True
+        return ready
+
+    async def _earlier(self, request: ClaimRequest, intent: Candidate) -> Assignment | None:
+        """A resumed claim may have taken its intended use before the crash."""
+        content = await self._store.get_slot(intent.slot_for(request.pool_id, request.email))
+        if isinstance(content, Assignment) and content.request_id == request.request_id:
+            return content
+        return None
+
+    async def _lost(self, w: _Work, intent: Candidate) -> None:
+        """The use was taken; a retired coupon (slot 0 held by pool-service) is dropped altogether."""
+        w.intent = None
+        if intent.n == 0 and intent.coupon.max_assignments != 1:
+            slot = intent.slot_for(w.request.pool_id, w.request.email)
+            if intent.coupon.max_assignments is None or await self._store.get_slot(slot) == RETIRED:
+                self._candidates.queue(w.request.pool_id).drop(intent.coupon.code)
+
+    async def _exhausted(self, work: list[_Work], batch: _Batch) -> None:
+        # Release guards before storing the rejections: a crash in between leaves a
+        # pending claim that a resume finishes, never an email blocked for good.
+        # Only the insert that created a guard releases it, so no one else's is lost.
+        await asyncio.gather(*(self._store.release_guard(w.guard_id) for w in work if w.fresh_guard))
+        rejections = [_reject(w.request, "pool_exhausted", "the pool has no coupon left") for w in work]
+        await self._store.store_outcomes(rejections, published=False)
+        for rejection in rejections:
+            batch.answer(rejection)
+
+    async def _follow(self, followers: list[tuple[_Work, str | None]], batch: _Batch) -> None:
+        """Each email is served by one holder: a follower gets the holder's coupon once it has one."""
+        answers: list[tuple[Outcome, bool]] = []
+        for w, holder in followers:
+            held = await self._holder_outcome(holder, batch) if holder else None
+            if isinstance(held, Assignment):
+                answers.append((follow(held, w.request), True))
+            elif isinstance(held, Rejection):
+                # The holder was rejected but kept the guard (it crashed mid-claim): nothing to give.
+                answers.append((_reject(w.request, "pool_exhausted", "the pool has no coupon left"), False))
+            else:
+                batch.results[w.request.request_id] = Deferred(w.request.request_id)
+        await self._store.store_outcomes([outcome for outcome, _ in answers], published=False)
+        for outcome, existing in answers:
+            batch.answer(outcome, existing=existing)
+
+    async def _holder_outcome(self, holder: str, batch: _Batch) -> Outcome | None:
+        result = batch.results.get(holder)
+        if isinstance(result, Answer):
+            return result.outcome if isinstance(result.outcome, Assignment) else None
+        if holder in batch.results:
+            return None
+        record = await self._store.get_claim(holder)
+        if record is None or record.outcome is not None or record.intent is None:
+            return record.outcome if record else None
+        return await self._earlier(record.request, record.intent)
+
+    async def _finish(self, batch: _Batch) -> None:
+        outcomes = batch.decided + batch.republish
+        await self._publisher.publish(outcomes)
+        await self._store.store_outcomes(outcomes, published=True)
+        for rid, result in batch.results.items():
+            if isinstance(result, Answer | Conflict):
+                self._owned.discard(rid)
+
+
+def _reject(request: ClaimRequest, reason: RejectionReason, detail: str) -> Rejection:
+    return Rejection(request.request_id, request.pool_id, request.email, reason, detail)

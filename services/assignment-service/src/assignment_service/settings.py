@@ -1,0 +1,23 @@
+"""assignment-service settings; every variable is prefixed ``ASSIGNMENT_SERVICE_``."""
+
+from pydantic_settings import SettingsConfigDict
+
+from coupon_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSIGNMENT_SERVICE_", extra="ignore")
+
+    http_port: int = 8001
+    consumer_group: str = "assignment-service"
+    # HTTP claims wait this long for company before a batch is decided.
+    batch_window_ms: float = 2.0
+    max_batch: int = 1000
+    # Stock read per pass step; each batch is shuffled to keep replicas apart.
+    stock_batch: int = 2000
+    # A pending claim older than this may be finished by any replica (its owner died).
+    resume_after_seconds: float = 10.0
+    janitor_interval_seconds: float = 5.0
+    # How long a claim waits for another replica to finish the email's earlier claim.
+    wait_for_holder_seconds: float = 30.0
+    max_body_bytes: int = 16_384

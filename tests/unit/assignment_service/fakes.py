@@ -1,0 +1,109 @@
+"""In-memory fakes of the claim engine's ports, with the same insert-may-lose semantics as Mongo."""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assignment_service.domain.claim import ClaimRecord
+from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
+from assignment_service.service_layer.ports import RETIRED, SlotContent
+
+
+class FakeStore:
+    """Every call yields to the loop once, so engines sharing a store interleave like replicas."""
+
+    def __init__(self) -> None:
+        self.pools: set[str] = set()
+        self.stock: dict[str, dict[str, Coupon]] = {}
+        self.claims: dict[str, ClaimRecord] = {}
+        self.guards: dict[str, str] = {}
+        self.slots: dict[str, Assignment | str] = {}
+
+    def add_pool(self, pool_id: str, coupons: Sequence[Coupon] = ()) -> None:
+        self.pools.add(pool_id)
+        self.stock.setdefault(pool_id, {}).update({c.code: c for c in coupons})
+
+    async def pool_exists(self, pool_id: str) -> bool:
+        await asyncio.sleep(0)
+        return pool_id in self.pools
+
+    async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
+        """Each replica reads its own pass; here, one batch holding the whole current stock."""
+        await asyncio.sleep(0)
+        return list(self.stock.get(pool_id, {}).values()), True
+
+    async def insert_claims(self, records: Sequence[ClaimRecord]) -> list[bool]:
+        await asyncio.sleep(0)
+        won = []
+        for record in records:
+            rid = record.request.request_id
+            won.append(rid not in self.claims)
+            self.claims.setdefault(rid, record)
+        return won
+
+    async def get_claim(self, request_id: str) -> ClaimRecord | None:
+        await asyncio.sleep(0)
+        return self.claims.get(request_id)
+
+    async def set_intents(self, intents: Sequence[tuple[str, Candidate]]) -> None:
+        await asyncio.sleep(0)
+        for rid, candidate in intents:
+            self.claims[rid] = replace(self.claims[rid], intent=candidate)
+
+    async def store_outcomes(self, outcomes: Sequence[Outcome], published: bool) -> None:
+        await asyncio.sleep(0)
+        for outcome in outcomes:
+            self.claims[outcome.request_id] = self.claims[outcome.request_id].with_outcome(outcome, published)
+
+    async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
+        await asyncio.sleep(0)
+        won = []
+        for gid, rid in guards:
+            won.append(gid not in self.guards)
+            self.guards.setdefault(gid, rid)
+        return won
+
+    async def guard_holder(self, guard_id: str) -> str | None:
+        await asyncio.sleep(0)
+        return self.guards.get(guard_id)
+
+    async def release_guard(self, guard_id: str) -> None:
+        await asyncio.sleep(0)
+        self.guards.pop(guard_id, None)
+
+    async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]:
+        await asyncio.sleep(0)
+        won = []
+        for sid, assignment in slots:
+            won.append(sid not in self.slots)
+            self.slots.setdefault(sid, assignment)
+        return won
+
+    async def get_slot(self, slot_id: str) -> SlotContent:
+        await asyncio.sleep(0)
+        content = self.slots.get(slot_id)
+        if content is None:
+            return None
+        return content if isinstance(content, Assignment) else RETIRED
+
+    async def pool_ids(self) -> list[str]:
+        await asyncio.sleep(0)
+        return sorted(self.pools)
+
+    def retire(self, pool_id: str, code: str) -> bool:
+        """What pool-service does to remove an unassigned coupon."""
+        sid = f"{pool_id}:{code}:0"
+        if sid in self.slots:
+            return False
+        self.slots[sid] = "retired"
+        self.stock[pool_id].pop(code, None)
+        return True
+
+
+class FakePublisher:
+    def __init__(self) -> None:
+        self.published: list[Outcome] = []
+
+    async def publish(self, outcomes: Sequence[Outcome]) -> None:
+        await asyncio.sleep(0)
+        self.published.extend(outcomes)
