@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/pool-service services/assignment-service services/alert-service
 STAMP := $(VENV)/.installed
 
-.PHONY: help tools venv infra run stop status test lint unit integration e2e browser bench schemas clean
+.PHONY: help tools venv infra browser run stop status test lint unit integration e2e bench schemas clean
 
 help:
 	@echo "make run     install what is missing, start Kafka, FerretDB and the three services"
@@ -33,6 +33,9 @@ infra: tools
 	@deploy/kafka/install.sh >/dev/null
 	@deploy/ferretdb/install.sh >/dev/null
 
+browser: venv
+	@deploy/bin/require-chromium
+
 run: venv infra
 	@deploy/bin/run-local start
 
@@ -52,7 +55,7 @@ schemas: venv
 
 # The whole suite runs against a private Kafka and FerretDB on free ports,
 # stopped on exit even when tests fail; a running `make run` stack is untouched.
-test: venv infra lint
+test: venv infra browser lint
 	deploy/bin/with-test-stack $(BIN)/pytest $(PYTEST_ARGS)
 
 unit: venv
