@@ -21,7 +21,7 @@ OUR_SERVICES = {
     "assignment-service": "assignment_service.settings",
     "alert-service": "alert_service.settings",
 }
-PINNED = re.compile(r"^[\w./-]+:\d+(\.\d+)+(-[\w.]+)?$")
+PINNED = re.compile(r"^[\w./-]+:\d+(\.\d+)+(-[\w.]+)*$")
 
 
 def settings_class(module_name: str) -> type[ServiceSettings]:
