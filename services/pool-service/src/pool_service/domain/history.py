@@ -5,7 +5,8 @@ from datetime import datetime
 CSV_HEADER = ("Code", "Email", "Source", "Assigned At")
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-ROWS_PER_PAGE = 500
+# Small pages: FerretDB reads and writes a document whole, and 100 rows is ~15 KB.
+ROWS_PER_PAGE = 100
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -27,3 +28,8 @@ def matches_history(code: str, email: str, q: str | None) -> bool:
 def page_of(seq: int) -> int:
     """History rows are numbered 1, 2, …; row ``seq`` lives on this page document."""
     return (seq - 1) // ROWS_PER_PAGE
+
+
+def page_key(page: int) -> str:
+    """A page document's `_id`: text, because FerretDB pushes only string/ObjectId `_id` look-ups down to SQL."""
+    return f"{page:012d}"

@@ -69,6 +69,7 @@ class Projector:
 
     async def handle(self, records: Sequence[Record]) -> None:
         by_pool: dict[str, list[Delivered]] = defaultdict(list)
+        foreign: set[str] = set()
         for record in records:
             try:
                 event = parse_event(record.value)
@@ -76,16 +77,21 @@ class Projector:
                 await dead_letter(self.runtime.producer, record, str(exc), CONSUMER_NAME)
                 continue
             pool_id = getattr(event.data, "pool_id", None)
-            if pool_id and await self._is_ours(pool_id):
+            if pool_id and pool_id not in foreign and await self._is_ours(pool_id, foreign):
                 by_pool[pool_id].append(Delivered(record.topic, record.partition, record.offset, event))
         await asyncio.gather(*(project(self.runtime.store, p, ds) for p, ds in by_pool.items()))
 
-    async def _is_ours(self, pool_id: str) -> bool:
+    async def _is_ours(self, pool_id: str, foreign: set[str]) -> bool:
         # Events of pools this deployment's database never held (another test database,
-        # a foreign producer) are not projected.
-        if pool_id not in self._known_pools and await self.runtime.store.get(POOLS, pool_id) is not None:
-            self._known_pools.add(pool_id)
-        return pool_id in self._known_pools
+        # a foreign producer) are not projected. A pool is written before its first
+        # event, so "known" is cached for good and "foreign" for the current batch.
+        if pool_id in self._known_pools:
+            return True
+        if await self.runtime.store.get(POOLS, pool_id) is None:
+            foreign.add(pool_id)
+            return False
+        self._known_pools.add(pool_id)
+        return True
 
     async def _owned_pools(self, consumer: AIOKafkaConsumer) -> list[str]:
         partitions = {tp.partition for tp in consumer.assignment() if tp.topic == INVENTORY}

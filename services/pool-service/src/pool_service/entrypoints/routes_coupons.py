@@ -37,7 +37,7 @@ async def list_coupons(
     limit: int = Query(default=50, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> Page[CouponPublic]:
-    position = int(decode_cursor(cursor).get("scanned", 0)) if cursor else 0
+    position = int(decode_cursor(cursor).get("scanned", 0)) if cursor else None
     page = await handlers.list_active_coupons(runtime.store, pool_id, q or None, position, limit)
     next_cursor = encode_cursor({"scanned": page.next_position}) if page.next_position is not None else None
     return Page[CouponPublic](items=[to_public(c) for c in page.items], next_cursor=next_cursor)

@@ -13,7 +13,8 @@ from pool_service.service_layer.pools import get_pool
 
 # A partial search stops scanning after this long and returns what it found with a
 # cursor to continue, so a rare match in a million codes never blocks a page.
-SEARCH_BUDGET_SECONDS = 0.8
+SEARCH_BUDGET_SECONDS = 0.5
+SCAN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -47,18 +48,24 @@ async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:
     return coupon
 
 
-async def list_active_coupons(store: Store, pool_id: str, q: str | None, position: int, limit: int) -> CouponPage:
-    """Active coupons in stored order; ``position`` counts stock documents already scanned."""
+async def list_active_coupons(
+    store: Store, pool_id: str, q: str | None, position: int | None, limit: int
+) -> CouponPage:
+    """Active coupons in stored order; ``position`` counts stock documents already scanned (None: first page).
+
+    A ``q`` that is exactly a code is answered by one `_id` read: that coupon alone
+    is the first page, and the next page continues with the substring scan.
+    """
     await get_pool(store, pool_id)
+    if q and position is None and (exact := await find_active_coupon(store, pool_id, q)) is not None:
+        return CouponPage([exact], 0)
     now, deadline = utc_now(), time.monotonic() + SEARCH_BUDGET_SECONDS
-    # An exact code is found by one `_id` read and shown first; the scan then skips it.
-    exact = await find_active_coupon(store, pool_id, q) if q and position == 0 else None
-    items: list[Coupon] = [exact] if exact else []
-    scanned = position
-    async for doc in store.stream(stock_name(pool_id), skip=position):
+    items: list[Coupon] = []
+    scanned = position or 0
+    async for doc in store.stream(stock_name(pool_id), skip=scanned, batch_size=SCAN_BATCH):
         scanned += 1
         coupon = coupon_from_stock(doc["_id"], doc)
-        if not coupon.is_expired(now) and matches_search(coupon.code, q) and coupon != exact:
+        if not coupon.is_expired(now) and matches_search(coupon.code, q) and coupon.code != q:
             items.append(coupon)
         if len(items) >= limit or time.monotonic() > deadline:
             return CouponPage(items, scanned)

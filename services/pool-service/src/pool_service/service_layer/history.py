@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pool_service.adapters.store import POOL_STATS, Store, history_name, history_pages_name
-from pool_service.domain.history import CSV_HEADER, ROWS_PER_PAGE, csv_cells, matches_history, page_of
+from pool_service.domain.history import CSV_HEADER, ROWS_PER_PAGE, csv_cells, matches_history, page_key, page_of
 from pool_service.service_layer.pools import get_pool
 
-SEARCH_BUDGET_SECONDS = 0.8
+SEARCH_BUDGET_SECONDS = 0.5
 PAGES_READ_TOGETHER = 8
 
 
@@ -40,14 +40,15 @@ async def list_history(
     await get_pool(store, pool_id)
     stats = await store.get(POOL_STATS, pool_id) or {}
     before = cursor.before if cursor else int(stats.get("next_seq", 1))
-    exact = await _exact_email(store, pool_id, q) if cursor is None else None
-    items = [exact] if exact else []
+    # An exact email is one `_id` read: it alone is the first page; the scan then skips it.
+    if cursor is None and (exact := await _exact_email(store, pool_id, q)) is not None:
+        return HistoryPage([exact], HistoryCursor(before) if before > 1 else None)
     deadline = time.monotonic() + SEARCH_BUDGET_SECONDS
+    skip = q.strip().lower() if q else None
     found, next_before = await _scan_pages(
-        store, pool_id, q=q, before=before, limit=limit - len(items), exact=exact, deadline=deadline
+        store, pool_id, q=q, before=before, limit=limit, skip_email=skip, deadline=deadline
     )
-    items += found
-    return HistoryPage(items, HistoryCursor(next_before) if next_before > 1 else None)
+    return HistoryPage(found, HistoryCursor(next_before) if next_before > 1 else None)
 
 
 async def _exact_email(store: Store, pool_id: str, q: str | None) -> dict[str, Any] | None:
@@ -58,19 +59,19 @@ async def _exact_email(store: Store, pool_id: str, q: str | None) -> dict[str, A
 
 
 async def _scan_pages(
-    store: Store, pool_id: str, *, q: str | None, before: int, limit: int, exact: dict[str, Any] | None, deadline: float
+    store: Store, pool_id: str, *, q: str | None, before: int, limit: int, skip_email: str | None, deadline: float
 ) -> tuple[list[dict[str, Any]], int]:
     """Matching rows newest first; stops at ``limit`` rows or when the time budget is spent."""
     found: list[dict[str, Any]] = []
     page = page_of(before - 1) if before > 1 else -1
     while page >= 0 and limit > 0:
         numbers = list(range(page, max(page - PAGES_READ_TOGETHER, -1), -1))
-        docs = await asyncio.gather(*(store.get(history_pages_name(pool_id), n) for n in numbers))
+        docs = await asyncio.gather(*(store.get(history_pages_name(pool_id), page_key(n)) for n in numbers))
         for doc in docs:
             for row in sorted((doc or {}).get("rows", []), key=lambda r: -r["seq"]):
                 if row["seq"] >= before or not matches_history(row["code"], row["email"], q):
                     continue
-                if exact and row["email"] == exact["email"]:
+                if row["email"] == skip_email:
                     continue
                 found.append(_public(row))
                 if len(found) >= limit:

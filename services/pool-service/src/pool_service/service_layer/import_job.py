@@ -11,7 +11,7 @@ after the batch, with its counters, so each row is counted exactly once.
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -40,6 +40,7 @@ class JobSettings:
 class Batch:
     start_offset: int
     rows: list[tuple[int, Coupon]] = field(default_factory=list)
+    read_up_to: ImportProgress | None = None
 
 
 class LeaseLostError(Exception):
@@ -78,14 +79,28 @@ async def run_import(store: Store, import_id: str, epoch: int, settings: JobSett
 
 
 async def _read_batches(job: _Job) -> None:
+    """Parse the next batch while the previous one is being stored (parsing is CPU, storing is I/O)."""
     batch = Batch(job.progress.offset)
+    storing: asyncio.Task[None] | None = None
     async for line in _lines(job.store, job.import_id, job.progress, job.settings):
         if not _read_line(line, job.progress, batch):
             break
         if len(batch.rows) >= job.settings.batch_rows:
-            await _finish_batch(job, batch)
+            storing = await _hand_over(job, batch, storing)
             batch = Batch(job.progress.offset)
-    await _finish_batch(job, batch)
+    await await_stored(await _hand_over(job, batch, storing))
+
+
+async def _hand_over(job: _Job, batch: Batch, storing: asyncio.Task[None] | None) -> asyncio.Task[None]:
+    # The checkpoint written after this batch holds the reading position at its end.
+    batch.read_up_to = replace(job.progress, errors=list(job.progress.errors))
+    await await_stored(storing)
+    return asyncio.create_task(_finish_batch(job, batch))
+
+
+async def await_stored(storing: asyncio.Task[None] | None) -> None:
+    if storing is not None:
+        await storing
 
 
 def _read_line(line: RawLine, progress: ImportProgress, batch: Batch) -> bool:
@@ -152,7 +167,9 @@ async def _finish_batch(job: _Job, batch: Batch) -> None:
     job.progress.imported += len(mine)
     job.progress.duplicates += in_file_duplicates + len(unique) - len(mine)
     job.resumed = False
-    await _checkpoint(job)
+    assert batch.read_up_to is not None
+    at_batch_end = replace(batch.read_up_to, imported=job.progress.imported, duplicates=job.progress.duplicates)
+    await _checkpoint(job, at_batch_end)
 
 
 def _unique_codes(batch: Batch) -> tuple[list[Coupon], int]:
@@ -188,8 +205,8 @@ async def _check_lease(store: Store, import_id: str, epoch: int) -> None:
         raise LeaseLostError(import_id)
 
 
-async def _checkpoint(job: _Job) -> None:
-    update = {**job.progress.to_doc(), "heartbeat_at": utc_now(), "epoch": job.epoch}
+async def _checkpoint(job: _Job, progress: ImportProgress | None = None) -> None:
+    update = {**(progress or job.progress).to_doc(), "heartbeat_at": utc_now(), "epoch": job.epoch}
     await job.store[IMPORTS].update_one({"_id": job.import_id}, {"$set": update})
 
 

@@ -24,7 +24,7 @@ from pool_service.adapters.store import (
     stock_name,
 )
 from pool_service.domain.counts import PoolCounts
-from pool_service.domain.history import page_of
+from pool_service.domain.history import ROWS_PER_PAGE, page_key, page_of
 
 CountedEvent = CouponsAdded | CouponsRemoved | CouponsExpired
 
@@ -85,7 +85,8 @@ async def _apply_assignments(
     store: Store, pool_id: str, counts: PoolCounts, stats: dict[str, Any], deliveries: list[Delivered]
 ) -> PoolCounts:
     # Sequence numbers are handed out before the inserts, the same way on a redo.
-    seqs = {d.position: stats["next_seq"] + i for i, d in enumerate(deliveries)}
+    first_seq = stats["next_seq"]
+    seqs = {d.position: first_seq + i for i, d in enumerate(deliveries)}
     stats["next_seq"] += len(deliveries)
     rows = {d.position: _history_row(d, seqs[d.position]) for d in deliveries}
     recorded = await _first_seen(store, history_name(pool_id), deliveries, lambda d: rows[d.position]["_id"], rows)
@@ -93,7 +94,7 @@ async def _apply_assignments(
     retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
     for d in retired:
         await store.delete(stock_name(pool_id), _assignment(d).code)
-    await _append_pages(store, pool_id, [rows[d.position] for d in recorded])
+    await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq)
     retired_positions = {d.position for d in retired}
     for d in recorded:
         counts = counts.assigned_one(exhausted_coupon=d.position in retired_positions)
@@ -137,13 +138,23 @@ async def _first_seen(
     return firsts
 
 
-async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]]) -> None:
-    """History pages hold rows in arrival order, so "newest first" reads pages backwards by `_id`."""
+async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int) -> None:
+    """History pages hold rows in arrival order, so "newest first" reads pages backwards by `_id`.
+
+    Only the page that an earlier batch started is read and rewritten; pages this
+    batch starts are inserted whole (FerretDB rewrites a document as a whole, so
+    large read-modify-writes are what would make history slow).
+    """
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_page[page_of(row["seq"])].append({k: v for k, v in row.items() if k != "_id"} | {"email": row["_id"]})
-    for page, page_rows in by_page.items():
-        doc = await store.get(history_pages_name(pool_id), page) or {"_id": page, "rows": []}
+    collection = history_pages_name(pool_id)
+    fresh = [n for n in by_page if n * ROWS_PER_PAGE + 1 >= first_seq]
+    created = await store.insert_new(collection, [{"_id": page_key(n), "rows": by_page[n]} for n in fresh])
+    # A page started earlier, or one a crashed attempt already inserted, is merged.
+    merge = [n for n in by_page if n not in fresh] + [n for n, c in zip(fresh, created, strict=True) if not c]
+    for page in merge:
+        doc = await store.get(collection, page_key(page)) or {"_id": page_key(page), "rows": []}
         present = {r["seq"] for r in doc["rows"]}
-        doc["rows"].extend(r for r in page_rows if r["seq"] not in present)
-        await store.put(history_pages_name(pool_id), doc)
+        doc["rows"].extend(r for r in by_page[page] if r["seq"] not in present)
+        await store.put(collection, doc)
