@@ -57,7 +57,9 @@ def smtp_settings(port: int) -> AlertServiceSettings:
 
 
 async def test_slack_gets_a_readable_message(slack: SlackReceiver) -> None:
-    await SlackWebhook(SecretStr(slack.url), timeout=2.0).deliver(an_alert("Spring VIP"))
+    webhook = SlackWebhook(SecretStr(slack.url), timeout=2.0)
+    await webhook.deliver(an_alert("Spring VIP"))
+    await webhook.aclose()
     [text] = slack.texts_about("Spring VIP")
     assert "running low" in text
     assert "Active coupons left: 4" in text
@@ -70,6 +72,7 @@ async def test_slack_500_is_retried_then_reported_without_the_url(
     webhook = SlackWebhook(SecretStr(slack.url), timeout=2.0)
     with caplog.at_level(logging.DEBUG):
         reason = await deliver_with_retries(webhook, an_alert("slack-500 pool"), RetryPolicy(3, 0.01))
+    await webhook.aclose()
     assert reason == "slack delivery failed after 3 attempts: slack webhook answered HTTP 500"
     assert slack.attempts_about("slack-500 pool") == 3
     assert slack.secret not in caplog.text
@@ -77,15 +80,19 @@ async def test_slack_500_is_retried_then_reported_without_the_url(
 
 
 async def test_slack_timeout_is_a_delivery_error(slack: SlackReceiver) -> None:
+    webhook = SlackWebhook(SecretStr(slack.url), timeout=0.2)
     with pytest.raises(DeliveryError, match="timed out") as failure:
-        await SlackWebhook(SecretStr(slack.url), timeout=0.2).deliver(an_alert("slack-slow pool"))
+        await webhook.deliver(an_alert("slack-slow pool"))
+    await webhook.aclose()
     assert slack.secret not in str(failure.value)
 
 
 async def test_unreachable_slack_names_no_url() -> None:
     url = "http://127.0.0.1:9/services/T/B/very-secret-token"
+    webhook = SlackWebhook(SecretStr(url), timeout=0.5)
     with pytest.raises(DeliveryError) as failure:
-        await SlackWebhook(SecretStr(url), timeout=0.5).deliver(an_alert("x"))
+        await webhook.deliver(an_alert("x"))
+    await webhook.aclose()
     assert "very-secret-token" not in str(failure.value)
 
 

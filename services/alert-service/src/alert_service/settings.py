@@ -26,6 +26,7 @@ class AlertServiceSettings(ServiceSettings):
     # How long the broker waits for a silent (killed) worker before giving its
     # partitions to another: bounds the gap after a crash.
     kafka_session_timeout_seconds: float = 30.0
+    producer_linger_seconds: float = 0.005
 
     # Bridges: each one is on when configured.
     slack_webhook_url: SecretStr | None = None

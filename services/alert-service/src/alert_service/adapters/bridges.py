@@ -39,17 +39,25 @@ class SlackWebhook:
     def __init__(self, url: SecretStr, timeout: float) -> None:
         self._url = url
         self._timeout = timeout
+        # One client for the process: building one loads the CA bundle, which
+        # cost more CPU than everything else the worker does (profiled).
+        self._client: httpx.AsyncClient | None = None
 
     async def deliver(self, alert: PoolAlertData) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout)
         try:
-            async with httpx.AsyncClient(timeout=self._timeout) as client:
-                response = await client.post(self._url.get_secret_value(), json=slack_message(alert))
+            response = await self._client.post(self._url.get_secret_value(), json=slack_message(alert))
         except httpx.TimeoutException:
             raise DeliveryError(f"slack webhook timed out after {self._timeout:g}s") from None
         except httpx.HTTPError as exc:
             raise DeliveryError(f"slack webhook unreachable ({type(exc).__name__})") from None
         if response.status_code >= 300:
             raise DeliveryError(f"slack webhook answered HTTP {response.status_code}")
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
 
 
 class SmtpSettings(Protocol):

@@ -72,7 +72,11 @@ def read_pool_event(topic: str, key: bytes | None, value: bytes | None) -> PoolE
 
 
 def apply_event(state: PoolState | None, event: PoolEvent, topic: str, offset: int, now: datetime) -> Applied:
-    current = state.model_copy(deep=True) if state else PoolState(pool_id=event.data.pool_id)
+    """Change ``state`` in place (the caller hands over a fresh copy read from its table).
+
+    A copy here would cost more than all the rest of the work per event.
+    """
+    current = state or PoolState(pool_id=event.data.pool_id)
     event_id = str(event.event_id)
     if current.already_applied(topic, offset, event_id):
         return Applied(state=current, duplicate=True)
