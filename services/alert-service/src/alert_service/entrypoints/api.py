@@ -21,7 +21,8 @@ from coupon_shared.problems import ProblemError, install_problem_handlers
 
 
 class ForecastSource(Protocol):
-    clock: Clock
+    @property
+    def clock(self) -> Clock: ...
 
     def pool_state(self, pool_id: str) -> PoolState | None: ...
 
