@@ -295,3 +295,30 @@ def test_restarted_service_shows_banner_and_recovers(page: Page, stack: Stack) -
     expect(banner).to_be_hidden(timeout=30_000)
     expect(page.get_by_text("No coupons have been assigned from this pool yet.")).to_be_visible()
     assert re.search(r"/assigned$", page.url)
+
+
+def test_create_pool_by_keyboard_only_with_focus_kept_in_the_dialog(page: Page, stack: Stack) -> None:
+    sign_in(page, stack.dashboard_url)
+    opener = page.get_by_test_id("create-pool")
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Create Coupon Pool")
+    expect(dialog.get_by_label("Pool Name")).to_be_focused()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        assert dialog.evaluate("node => node.contains(document.activeElement)"), "focus left the dialog"
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+
+    name = random_pool_name("Keyboard")
+    page.keyboard.press("Enter")
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("pool-row").filter(has_text=name)).to_be_visible()
+    page.get_by_role("link", name=name).focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("pool-name")).to_have_text(name)
+    page.get_by_role("tab", name="Active Coupons").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="Assigned History")).to_have_attribute("aria-selected", "true")
