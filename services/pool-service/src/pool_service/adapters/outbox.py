@@ -26,7 +26,7 @@ async def record_events(store: Store, events: Sequence[InventoryEvent]) -> None:
 
 async def relay_once(store: Store, producer: AIOKafkaProducer, batch: int = 500) -> int:
     """Publish up to ``batch`` stored events in their stored order, then drop them from the outbox."""
-    docs = await store[OUTBOX].find({}).limit(batch).to_list()
+    docs = await store.first(OUTBOX, batch)
     if not docs:
         return 0
     futures = [await producer.send(INVENTORY, value=doc["value"].encode(), key=doc["key"].encode()) for doc in docs]

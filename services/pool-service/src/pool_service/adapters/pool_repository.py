@@ -7,6 +7,9 @@ from pool_service.adapters.store import POOL_NAMES, POOL_STATS, POOLS, Store
 from pool_service.domain.counts import PoolCounts
 from pool_service.domain.pools import Alert, Pool, name_key
 
+# A name claim whose pool does not exist this long after is left over from a crash.
+ABANDONED_CLAIM_SECONDS = 60
+
 
 def pool_to_doc(pool: Pool) -> dict[str, Any]:
     return {
@@ -43,8 +46,20 @@ class PoolRepository:
 
     async def claim_name(self, name: str, pool_id: str, at: datetime) -> bool:
         """The one atomic step that keeps names unique ignoring case."""
-        [created] = await self.store.insert_new(POOL_NAMES, [{"_id": name_key(name), "pool_id": pool_id, "at": at}])
-        return created
+        claim = {"_id": name_key(name), "pool_id": pool_id, "at": at}
+        if (await self.store.insert_new(POOL_NAMES, [claim]))[0]:
+            return True
+        holder = await self.store.get(POOL_NAMES, claim["_id"])
+        if holder is None or not await self._abandoned(holder, at):
+            return False
+        # A crash between claiming the name and storing its pool left the claim behind.
+        await self.store.delete(POOL_NAMES, claim["_id"])
+        return (await self.store.insert_new(POOL_NAMES, [claim]))[0]
+
+    async def _abandoned(self, holder: dict[str, Any], now: datetime) -> bool:
+        if (now - holder["at"]).total_seconds() < ABANDONED_CLAIM_SECONDS:
+            return False  # its pool may still be on its way
+        return await self.get(holder["pool_id"]) is None
 
     async def release_name(self, name: str) -> None:
         await self.store.delete(POOL_NAMES, name_key(name))

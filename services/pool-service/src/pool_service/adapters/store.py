@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from coupon_shared.mongo import Document, insert_new
@@ -45,8 +44,16 @@ class Store:
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.db = db
 
-    def __getitem__(self, name: str) -> AsyncCollection[Document]:
-        return self.db[name]
+    async def insert(self, collection: str, doc: Document) -> None:
+        await self.db[collection].insert_one(doc)
+
+    async def set_fields(self, collection: str, _id: Any, fields: Document) -> None:
+        """Change some fields of a document that has one writer."""
+        await self.db[collection].update_one({"_id": _id}, {"$set": fields})
+
+    async def first(self, collection: str, count: int) -> list[Document]:
+        """Up to ``count`` documents in stored order: an unfiltered LIMIT, pushed down to SQL."""
+        return await self.db[collection].find({}).limit(count).to_list()
 
     async def get(self, collection: str, _id: Any) -> Document | None:
         return await self.db[collection].find_one({"_id": _id})

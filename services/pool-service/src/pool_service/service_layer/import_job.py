@@ -66,7 +66,9 @@ async def run_import(store: Store, import_id: str, epoch: int, settings: JobSett
         return
     progress = ImportProgress.from_doc(doc)
     progress.state = "running"
-    resumed = progress.offset > 0 or progress.rows_read > 0
+    # Any earlier attempt (a takeover has epoch > 0) may have claimed codes of the
+    # batch at the checkpoint, even the first one, before dying.
+    resumed = epoch > 0 or doc["state"] == "running"
     job = _Job(store, import_id, str(doc["pool_id"]), epoch, settings, progress, resumed)
     try:
         await _read_batches(job)
@@ -207,7 +209,7 @@ async def _check_lease(store: Store, import_id: str, epoch: int) -> None:
 
 async def _checkpoint(job: _Job, progress: ImportProgress | None = None) -> None:
     update = {**(progress or job.progress).to_doc(), "heartbeat_at": utc_now(), "epoch": job.epoch}
-    await job.store[IMPORTS].update_one({"_id": job.import_id}, {"$set": update})
+    await job.store.set_fields(IMPORTS, job.import_id, update)
 
 
 async def _drop_chunks(store: Store, import_id: str, chunks: int) -> None:

@@ -65,17 +65,17 @@ def _check_limits(upload: SpooledUpload, limits: Limits) -> None:
 
 
 async def store_import(store: Store, pool_id: str, upload: SpooledUpload, limits: Limits) -> str:
-    await get_pool(store, pool_id)
     import_id = uuid4().hex
     chunks = 0
     try:
+        await get_pool(store, pool_id)
         while piece := upload.file.read(limits.chunk_bytes):
-            await store[IMPORT_CHUNKS].insert_one({"_id": f"{import_id}:{chunks}", "data": piece})
+            await store.insert(IMPORT_CHUNKS, {"_id": f"{import_id}:{chunks}", "data": piece})
             chunks += 1
     finally:
         upload.file.close()
     await store.insert_new(IMPORT_LEASES, [{"_id": f"{import_id}:0", "at": utc_now()}])
-    await store[IMPORTS].insert_one(_import_doc(import_id, pool_id, upload.size, chunks))
+    await store.insert(IMPORTS, _import_doc(import_id, pool_id, upload.size, chunks))
     return import_id
 
 

@@ -110,7 +110,7 @@ async def delete_pool(store: Store, pool_id: str) -> None:
 async def _ever_assigned(store: Store, repo: PoolRepository, pool_id: str) -> bool:
     if (await repo.counts(pool_id)).assigned > 0:
         return True
-    return await store[history_name(pool_id)].find_one({}) is not None
+    return bool(await store.first(history_name(pool_id), 1))
 
 
 def _flagged(pool: Pool, deleted: bool) -> Pool:

@@ -1,0 +1,88 @@
+"""Counts and history projected from events over an in-memory store: redelivery, duplicates, crashes."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from coupon_shared.events import AssignmentData, CouponAssigned, CouponsAdded, CouponsAddedData, Event
+from pool_service.adapters.pool_repository import counts_from_doc, pool_to_doc
+from pool_service.adapters.store import POOL_STATS, RETIRED, history_pages_name, stock_name
+from pool_service.domain.counts import PoolCounts
+from pool_service.domain.pools import Pool
+from pool_service.service_layer.history import list_history
+from pool_service.service_layer.projection import Delivered, project
+from tests.unit.pool_service.fake_store import CrashError, FakeStore
+
+POOL = "q" * 32
+AT = datetime(2026, 11, 24, tzinfo=UTC)
+
+
+def assigned(n: int, remaining: int | None = 0) -> CouponAssigned:
+    data = AssignmentData(
+        request_id=f"r{n}",
+        pool_id=POOL,
+        code=f"C{n}",
+        email=f"e{n}@x.io",
+        source="web",
+        assigned_at=AT,
+        coupon_remaining=remaining,
+    )
+    return CouponAssigned(data=data)
+
+
+def added(count: int) -> CouponsAdded:
+    return CouponsAdded(data=CouponsAddedData(pool_id=POOL, count=count))
+
+
+def delivered(events: list[Event], first_offset: int = 0) -> list[Delivered]:
+    topic = {"CouponAssigned": "coupon.assigned"}
+    return [Delivered(topic.get(e.type, "coupon.inventory"), 3, first_offset + i, e) for i, e in enumerate(events)]
+
+
+async def counts(store: FakeStore) -> PoolCounts:
+    return counts_from_doc(await store.get(POOL_STATS, POOL))
+
+
+async def stocked(store: FakeStore, codes: int) -> None:
+    await store.insert_new(stock_name(POOL), [{"_id": f"C{n}"} for n in range(codes)])
+
+
+async def test_redelivered_and_republished_events_change_nothing() -> None:
+    store = FakeStore()
+    await stocked(store, 3)
+    events: list[Event] = [added(3), assigned(0), assigned(1, remaining=None)]
+    await project(store, POOL, delivered(events))
+    await project(store, POOL, delivered(events))  # the same records again
+    await project(store, POOL, delivered(events, first_offset=100))  # the same events published twice
+    assert await counts(store) == PoolCounts(active=2, assigned=2, expired=0, total=3)
+    assert [d["_id"] for d in store.docs(stock_name(POOL))] == ["C1", "C2"]
+
+
+@pytest.mark.parametrize("collection", ["history.", RETIRED, "history_pages.", "projected_events"])
+async def test_a_crash_mid_batch_is_finished_exactly_by_the_redelivery(collection: str) -> None:
+    store = FakeStore()
+    await stocked(store, 5)
+    name = collection + POOL if collection.endswith(".") else collection
+    store.crash_after_inserts[name] = 0
+    events: list[Event] = [added(5), *(assigned(n) for n in range(4))]
+    with pytest.raises(CrashError):
+        await project(store, POOL, delivered(events))
+    await project(store, POOL, delivered(events))
+    assert await counts(store) == PoolCounts(active=1, assigned=4, expired=0, total=5)
+    page = await list_history_rows(store)
+    assert page == ["e3@x.io", "e2@x.io", "e1@x.io", "e0@x.io"]
+
+
+async def test_history_pages_fill_across_batches() -> None:
+    store = FakeStore()
+    for batch in range(3):
+        await project(store, POOL, delivered([assigned(batch * 70 + n, None) for n in range(70)], batch * 70))
+    pages = store.docs(history_pages_name(POOL))
+    assert [len(p["rows"]) for p in pages] == [100, 100, 10]
+    assert (await list_history_rows(store))[:2] == ["e209@x.io", "e208@x.io"]
+
+
+async def list_history_rows(store: FakeStore) -> list[str]:
+    await store.put("pools", pool_to_doc(Pool(POOL, "q", AT, AT)))
+    page = await list_history(store, POOL, None, None, 500)
+    return [row["email"] for row in page.items]
