@@ -6,7 +6,10 @@
 1. Recovery: PoolCreated + CouponsAdded for ``--recovery-pools`` pools, wait until the
    worker has committed them, stop it (SIGTERM), start a new worker process with the
    same app id: time to /readyz and to a correct forecast (tables rebuilt from changelogs).
-2. Load: ``--pools`` pools at a time receive CouponAssigned at ``--rate``/s in total; each
+2. Steady (``--steady-events``): a backlog of assignments of reusable codes over a
+   fixed set of pools, digested as fast as the worker can: RSS over many events, and
+   the worker's own capacity (events/s, CPU µs per event).
+3. Load: ``--pools`` pools at a time receive CouponAssigned at ``--rate``/s in total; each
    pool starts with ``--stock`` coupons and threshold ``--threshold`` and is replaced by a
    fresh pre-stocked pool when empty. Every alert (low_stock, runout_projected, depleted)
    is matched with the assignment that crossed (its ``active`` says which one): latency
@@ -203,6 +206,7 @@ async def load_phase(worker: AlertWorkerProcess, bootstrap: str, plan: LoadPlan,
     assert worker.process is not None
     rss = psutil.Process(worker.process.process.pid)
     rss_samples: list[tuple[float, int]] = []
+    cpu_before = rss.cpu_times()
 
     sent_at: dict[tuple[str, int], float] = {}
     remaining = dict.fromkeys(reserve, plan.stock)
@@ -240,6 +244,11 @@ async def load_phase(worker: AlertWorkerProcess, bootstrap: str, plan: LoadPlan,
     expected = sum(1 for pool_id, left in remaining.items() if left <= plan.threshold)
     caught_up = await wait_until_committed(bootstrap, worker.app_id, timeout=900)
     print(f"load: worker committed everything {caught_up:.1f}s after the last send")
+    cpu_after = rss.cpu_times()
+    cpu = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+    # Independent of how busy the machine is: the worker's own CPU per event.
+    per_event = cpu / sent * 1e6
+    print(f"load: worker CPU {cpu:.1f}s for {sent} events = {per_event:.0f} µs/event → ≈{sent / cpu:.0f}/s per core")
     await asyncio.sleep(3)
     rss_samples.append((time.monotonic() - started, rss.memory_info().rss))
     sink_task.cancel()
@@ -269,6 +278,45 @@ def report_latencies(
     print(f"  CouponAssigned→Slack receiver              {percentiles(to_slack)}")
 
 
+async def steady_phase(worker: AlertWorkerProcess, bootstrap: str, events: int, pools: int) -> None:
+    """A backlog of ``events`` assignments of reusable codes over a fixed set of pools: RSS and digest rate."""
+    pool_ids = [b.new_pool_id() for _ in range(pools)]
+    producer = await new_producer(bootstrap)
+    await stock_pools(producer, pool_ids, stock=1_000_000, threshold=10)
+    await wait_until_committed(bootstrap, worker.app_id, timeout=300)
+    assert worker.process is not None
+    process = psutil.Process(worker.process.process.pid)
+    rss_start, cpu_start, started = process.memory_info().rss, process.cpu_times(), time.monotonic()
+    samples: list[tuple[int, int]] = []
+    sampler = asyncio.create_task(sample_rss(process, samples, started))
+    futures = []
+    for i in range(events):
+        pool_id = pool_ids[i % pools]
+        event = b.coupon_assigned(pool_id, remaining=None)
+        futures.append(await producer.send(topics.ASSIGNED, encode_event(event), key=pool_id.encode()))
+        if len(futures) >= 5000:
+            await asyncio.gather(*futures)
+            futures.clear()
+    await asyncio.gather(*futures)
+    await producer.stop()
+    produced = time.monotonic() - started
+    await wait_until_committed(bootstrap, worker.app_id, timeout=3600)
+    digested = time.monotonic() - started
+    sampler.cancel()
+    cpu_end = process.cpu_times()
+    cpu = cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system
+    print(f"steady: {events} assignments over {pools} pools produced in {produced:.0f}s, digested in {digested:.0f}s")
+    print(f"steady: {events / digested:.0f} events/s end to end, worker CPU {cpu / events * 1e6:.0f} µs/event")
+    print(f"steady: RSS {rss_start / 2**20:.0f} MiB before, {process.memory_info().rss / 2**20:.0f} MiB after")
+    print("steady: RSS samples (s → MiB): " + ", ".join(f"{t}→{r}" for t, r in samples))
+
+
+async def sample_rss(process: psutil.Process, samples: list[tuple[int, int]], started: float) -> None:
+    while True:
+        samples.append((int(time.monotonic() - started), process.memory_info().rss // 2**20))
+        await asyncio.sleep(10)
+
+
 async def main(args: argparse.Namespace) -> None:
     bootstrap = stack.kafka_bootstrap()
     slack = SlackSink()
@@ -283,6 +331,8 @@ async def main(args: argparse.Namespace) -> None:
     try:
         if args.recovery_pools:
             worker = await recovery_phase(worker, bootstrap, args.recovery_pools)
+        if args.steady_events:
+            await steady_phase(worker, bootstrap, args.steady_events, args.pools)
         if args.seconds:
             plan = LoadPlan(args.rate, args.pools, args.seconds, args.stock, args.threshold)
             await load_phase(worker, bootstrap, plan, slack)
@@ -300,4 +350,5 @@ if __name__ == "__main__":
     parser.add_argument("--threshold", type=int, default=50)
     parser.add_argument("--recovery-pools", type=int, default=10_000, help="0 skips the recovery phase")
     parser.add_argument("--store", default="memory://")
+    parser.add_argument("--steady-events", type=int, default=0, help="backlog of reusable-code assignments (RSS)")
     asyncio.run(main(parser.parse_args()))

@@ -7,6 +7,7 @@
   hands each alert once to every configured bridge.
 """
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,8 @@ from coupon_shared import topics
 from coupon_shared.events import InvalidEventError, PoolAlert, parse_event
 
 log = logging.getLogger(__name__)
+
+HANDLER_ATTEMPTS = 3
 
 
 def create_faust_app(settings: AlertServiceSettings) -> faust.App:
@@ -107,14 +110,25 @@ class AlertWorker:
                 await self._guarded(self.on_alert_record, event.message)
 
     async def _guarded(self, handle: Any, record: SourceRecord) -> None:
-        """A record that breaks the handler is parked, never allowed to stop the agent."""
-        try:
-            await handle(record)
-        except InvalidEventError as exc:
-            await self.publisher.dead_letter(record, str(exc))
-        except Exception as exc:
-            log.exception("failed on %s/%s@%s", record.topic, record.partition, record.offset)
-            await self.publisher.dead_letter(record, f"internal error: {type(exc).__name__}: {exc}")
+        """A record that breaks the handler is parked, never allowed to stop the agent.
+
+        Any other failure (a broker timeout while publishing, say) is retried
+        first: handlers write their table only at the end and alert ids are
+        deterministic, so running one again is safe.
+        """
+        failure = "not attempted"
+        for attempt in range(1, HANDLER_ATTEMPTS + 1):
+            try:
+                await handle(record)
+                return
+            except InvalidEventError as exc:
+                await self.publisher.dead_letter(record, str(exc))
+                return
+            except Exception as exc:
+                log.exception("attempt %d failed on %s/%s@%s", attempt, record.topic, record.partition, record.offset)
+                failure = f"internal error: {type(exc).__name__}: {exc}"
+                await asyncio.sleep(0.5 * 2 ** (attempt - 1))
+        await self.publisher.dead_letter(record, failure)
 
     async def on_pool_record(self, record: SourceRecord) -> None:
         event = read_pool_event(record.topic, record.key, record.value)
