@@ -8,6 +8,8 @@ from pymongo import AsyncMongoClient
 
 from coupon_shared.kafka import create_producer
 from coupon_shared.mongo import Document, create_mongo_client, ping
+from pool_service.adapters.pool_list_cache import PoolListCache
+from pool_service.adapters.pool_repository import PoolRepository
 from pool_service.adapters.store import Store
 from pool_service.service_layer.import_job import JobSettings
 from pool_service.service_layer.import_supervisor import ImportSupervisor
@@ -22,6 +24,7 @@ class Runtime:
     store: Store
     producer: AIOKafkaProducer
     imports: ImportSupervisor
+    pool_list: PoolListCache
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -49,4 +52,6 @@ def build_runtime(settings: Settings) -> Runtime:
         max_line_bytes=settings.import_max_line_bytes,
     )
     producer = create_producer(settings.kafka_bootstrap, "pool-service")
-    return Runtime(settings, mongo, store, producer, ImportSupervisor(store, job, settings.import_lease_seconds))
+    imports = ImportSupervisor(store, job, settings.import_lease_seconds)
+    pool_list = PoolListCache(PoolRepository(store), settings.pool_list_max_age_seconds)
+    return Runtime(settings, mongo, store, producer, imports, pool_list)

@@ -22,3 +22,5 @@ class Settings(ServiceSettings):
     outbox_relay_interval_seconds: float = 0.2
     stock_level_interval_seconds: float = 60.0
     expiry_sweep_interval_seconds: float = 10.0
+    # The pool list is served from memory, refreshed in the background when older than this.
+    pool_list_max_age_seconds: float = 1.0

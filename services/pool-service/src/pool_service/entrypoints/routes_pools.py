@@ -29,7 +29,9 @@ def to_public(view: PoolView) -> PoolPublic:
 
 @router.post("", status_code=201)
 async def create_pool(body: PoolCreate, runtime: RuntimeDep, _: AdminOnly) -> PoolPublic:
-    return to_public(await handlers.create_pool(runtime.store, body.name))
+    view = await handlers.create_pool(runtime.store, body.name)
+    runtime.pool_list.saw(view.pool)
+    return to_public(view)
 
 
 @router.get("")
@@ -39,7 +41,7 @@ async def list_pools(
     limit: int = Query(default=50, ge=1, le=MAX_LIMIT),
     cursor: str | None = None,
 ) -> Page[PoolPublic]:
-    views, more = await handlers.list_pools(runtime.store, _position(cursor), limit)
+    views, more = await handlers.list_pools(runtime.pool_list, _position(cursor), limit)
     last = views[-1].pool if views else None
     next_cursor = encode_cursor({"at": last.created_at.isoformat(), "id": last.id}) if more and last else None
     return Page[PoolPublic](items=[to_public(v) for v in views], next_cursor=next_cursor)
@@ -70,10 +72,11 @@ async def update_pool(pool_id: str, body: PoolUpdate, runtime: RuntimeDep, _: Ad
         alert_enabled=alert.enabled if alert else None,
         alert_threshold=alert.threshold if alert else None,
     )
+    runtime.pool_list.saw(view.pool)
     return to_public(view)
 
 
 @router.delete("/{pool_id}", status_code=204)
 async def delete_pool(pool_id: str, runtime: RuntimeDep, _: AdminOnly) -> Response:
-    await handlers.delete_pool(runtime.store, pool_id)
+    runtime.pool_list.saw(await handlers.delete_pool(runtime.store, pool_id))
     return Response(status_code=204)

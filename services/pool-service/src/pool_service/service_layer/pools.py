@@ -17,6 +17,7 @@ from coupon_shared.events import (
     utc_now as _utc_now,
 )
 from pool_service.adapters.outbox import record_events
+from pool_service.adapters.pool_list_cache import PoolListCache
 from pool_service.adapters.pool_repository import PoolRepository
 from pool_service.adapters.store import Store, history_name
 from pool_service.domain.counts import PoolCounts
@@ -54,10 +55,11 @@ async def get_pool(store: Store, pool_id: str) -> PoolView:
     return PoolView(pool, (await repo.counts(pool_id)).shown())
 
 
-async def list_pools(store: Store, after: tuple[datetime, str] | None, limit: int) -> tuple[list[PoolView], bool]:
+async def list_pools(
+    cache: PoolListCache, after: tuple[datetime, str] | None, limit: int
+) -> tuple[list[PoolView], bool]:
     """Live pools with their counts, newest first, after the position ``after``; and whether more follow."""
-    repo = PoolRepository(store)
-    pools, counts = await repo.all_live(), await repo.all_counts()
+    pools, counts = await cache.snapshot()
     pools.sort(key=lambda p: (p.created_at, p.id), reverse=True)
     if after is not None:
         pools = [p for p in pools if (p.created_at, p.id) < after]
@@ -88,7 +90,7 @@ async def _rename(repo: PoolRepository, pool: Pool, name: str, now: datetime) ->
     return pool.renamed(name, now)
 
 
-async def delete_pool(store: Store, pool_id: str) -> None:
+async def delete_pool(store: Store, pool_id: str) -> Pool:
     """Delete a pool from which nothing was ever assigned.
 
     The pool is flagged deleted first, so the assignment service stops taking
@@ -99,12 +101,14 @@ async def delete_pool(store: Store, pool_id: str) -> None:
     view = await get_pool(store, pool_id)
     if view.counts.assigned > 0:
         raise PoolInUseError(pool_id)
-    await repo.save(_flagged(view.pool, deleted=True))
+    deleted = _flagged(view.pool, deleted=True)
+    await repo.save(deleted)
     if await _ever_assigned(store, repo, pool_id):
         await repo.save(view.pool)
         raise PoolInUseError(pool_id)
     await repo.release_name(view.pool.name)
     await record_events(store, [PoolDeleted(data=PoolDeletedData(pool_id=pool_id))])
+    return deleted
 
 
 async def _ever_assigned(store: Store, repo: PoolRepository, pool_id: str) -> bool:
