@@ -6,9 +6,12 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from coupon_shared.events import CouponsRemoved, parse_event
 from coupon_shared.mongo import Document
+from coupon_shared.topics import INVENTORY
 from tests.integration.pool_service.conftest import new_pool
 from tests.integration.pool_service.test_pools import problem_fields
+from tests.support.kafka_probe import KafkaProbe, event_for_pool
 
 pytestmark = pytest.mark.integration
 
@@ -96,13 +99,18 @@ async def test_list_active_with_search_and_pagination(api: httpx.AsyncClient) ->
 
 
 async def test_remove_unassigned_then_assigned(
-    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str
+    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str, kafka_bootstrap: str
 ) -> None:
     pool = await new_pool(api)
     path = f"/v1/pools/{pool['id']}/coupons"
     for code in ("FREE", "TAKEN"):
         await api.post(path, json={"code": code})
-    assert (await api.delete(f"{path}/FREE")).status_code == 204
+    async with KafkaProbe(kafka_bootstrap, INVENTORY) as probe:
+        assert (await api.delete(f"{path}/FREE")).status_code == 204
+        [removed] = await probe.wait_for(event_for_pool(pool["id"], "CouponsRemoved"))
+    event = parse_event(removed.value)
+    assert isinstance(event, CouponsRemoved)
+    assert event.data.codes == ["FREE"]
     assert (await api.delete(f"{path}/FREE")).status_code == 404
     assert [c["code"] for c in (await api.get(path)).json()["items"]] == ["TAKEN"]
     # The assignment service takes slot 0 of a code when it first assigns it.

@@ -4,9 +4,9 @@ import httpx
 import pytest
 
 from coupon_shared.events import AssignmentData, CouponAssigned, encode_event, utc_now
-from coupon_shared.topics import ASSIGNED
+from coupon_shared.topics import ASSIGNED, INVENTORY
 from tests.integration.pool_service.conftest import eventually, new_pool
-from tests.support.kafka_probe import produce_raw
+from tests.support.kafka_probe import KafkaProbe, event_for_pool, produce_raw
 from tests.support.random_refs import random_email, random_pool_name, random_request_id
 
 pytestmark = pytest.mark.integration
@@ -78,10 +78,13 @@ async def test_rename_and_alert_settings(api: httpx.AsyncClient) -> None:
     assert (await api.patch("/v1/pools/" + "f" * 32, json={"name": "x"})).status_code == 404
 
 
-async def test_delete_an_unused_pool(api: httpx.AsyncClient) -> None:
+async def test_delete_an_unused_pool(api: httpx.AsyncClient, kafka_bootstrap: str) -> None:
     pool = await new_pool(api)
     await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "UNUSED"})
-    assert (await api.delete(f"/v1/pools/{pool['id']}")).status_code == 204
+    async with KafkaProbe(kafka_bootstrap, INVENTORY) as probe:
+        assert (await api.delete(f"/v1/pools/{pool['id']}")).status_code == 204
+        await probe.wait_for(event_for_pool(pool["id"], "PoolDeleted"))
+    assert pool["id"] not in [p["id"] for p in (await api.get("/v1/pools", params={"limit": 500})).json()["items"]]
     assert (await api.get(f"/v1/pools/{pool['id']}")).status_code == 404
     assert (await api.delete(f"/v1/pools/{pool['id']}")).status_code == 404
     # Its name can be used again.
