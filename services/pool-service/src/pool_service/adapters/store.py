@@ -34,8 +34,8 @@ def history_pages_name(pool_id: str) -> str:
     return f"history_pages.{pool_id}"
 
 
-def expiry_buckets_name(pool_id: str) -> str:
-    return f"expiry_buckets.{pool_id}"
+# One small collection for all pools, `_id` = "<minute>|<pool_id>": a sweep reads it once.
+EXPIRY_BUCKETS = "expiry_buckets"
 
 
 class Store:

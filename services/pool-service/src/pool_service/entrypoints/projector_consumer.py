@@ -20,11 +20,13 @@ from coupon_shared.topics import ASSIGNED, INVENTORY, PARTITIONS
 from pool_service.adapters.pool_repository import PoolRepository
 from pool_service.adapters.store import POOLS
 from pool_service.bootstrap import Runtime
-from pool_service.service_layer.expiry import sweep_pool
+from pool_service.domain.counts import PoolCounts
+from pool_service.service_layer.expiry import due_pools, sweep_pool
 from pool_service.service_layer.projection import Delivered, project
 
 log = logging.getLogger(__name__)
 CONSUMER_NAME = "pool-service-projector"
+YIELD_EVERY = 100
 
 
 def partition_of(pool_id: str) -> int:
@@ -70,14 +72,19 @@ class Projector:
     async def handle(self, records: Sequence[Record]) -> None:
         by_pool: dict[str, list[Delivered]] = defaultdict(list)
         foreign: set[str] = set()
-        for record in records:
+        for index, record in enumerate(records):
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # parsing is CPU: let HTTP requests in between
+            key = record.key.decode(errors="replace") if record.key else None
+            if key is not None and not await self._is_ours(key, foreign):
+                continue  # another deployment's pool (records are keyed by pool_id): not even parsed
             try:
                 event = parse_event(record.value)
             except InvalidEventError as exc:
                 await dead_letter(self.runtime.producer, record, str(exc), CONSUMER_NAME)
                 continue
             pool_id = getattr(event.data, "pool_id", None)
-            if pool_id and pool_id not in foreign and await self._is_ours(pool_id, foreign):
+            if pool_id and await self._is_ours(pool_id, foreign):
                 by_pool[pool_id].append(Delivered(record.topic, record.partition, record.offset, event))
         await asyncio.gather(*(project(self.runtime.store, p, ds) for p, ds in by_pool.items()))
 
@@ -87,7 +94,7 @@ class Projector:
         # event, so "known" is cached for good and "foreign" for the current batch.
         if pool_id in self._known_pools:
             return True
-        if await self.runtime.store.get(POOLS, pool_id) is None:
+        if pool_id in foreign or await self.runtime.store.get(POOLS, pool_id) is None:
             foreign.add(pool_id)
             return False
         self._known_pools.add(pool_id)
@@ -95,20 +102,21 @@ class Projector:
 
     async def _owned_pools(self, consumer: AIOKafkaConsumer) -> list[str]:
         partitions = {tp.partition for tp in consumer.assignment() if tp.topic == INVENTORY}
-        pools = await PoolRepository(self.runtime.store).all_live()
+        pools, _ = await self.runtime.pool_list.snapshot()
         return [p.id for p in pools if partition_of(p.id) in partitions]
 
     async def _sweep(self, consumer: AIOKafkaConsumer) -> None:
-        for pool_id in await self._owned_pools(consumer):
-            expired = await sweep_pool(self.runtime.store, pool_id)
+        due = await due_pools(self.runtime.store, set(await self._owned_pools(consumer)))
+        for pool_id, buckets in due.items():
+            expired = await sweep_pool(self.runtime.store, pool_id, buckets)
             if expired:
                 log.info("pool %s: %d coupons expired", pool_id, expired)
 
     async def _publish_stock_levels(self, consumer: AIOKafkaConsumer) -> None:
-        repo = PoolRepository(self.runtime.store)
+        counts = await PoolRepository(self.runtime.store).all_counts()
         items = []
         for pool_id in await self._owned_pools(consumer):
-            c = (await repo.counts(pool_id)).shown()
+            c = counts.get(pool_id, PoolCounts()).shown()
             data = StockLevelData(pool_id=pool_id, active=c.active, assigned=c.assigned, expired=c.expired)
             items.append((INVENTORY, pool_id, StockLevel(data=data)))
         if items:

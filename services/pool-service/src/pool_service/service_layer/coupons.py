@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from coupon_shared.events import CouponsAdded, CouponsAddedData, CouponsRemoved, CouponsRemovedData, utc_now
 from pool_service.adapters.outbox import record_events
-from pool_service.adapters.store import COUPON_KEYS, SLOTS, Store, expiry_buckets_name, stock_name
+from pool_service.adapters.store import COUPON_KEYS, EXPIRY_BUCKETS, SLOTS, Store, stock_name
 from pool_service.domain.coupons import Coupon, coupon_from_stock, matches_search
 from pool_service.domain.expiry import expiry_bucket
 from pool_service.service_layer.errors import CouponAssignedError, CouponNotFoundError, DuplicateCodeError
@@ -33,7 +33,8 @@ def stock_doc(coupon: Coupon) -> dict[str, object]:
 
 async def file_expiries(store: Store, pool_id: str, coupons: list[Coupon]) -> None:
     buckets = {expiry_bucket(c.pool_expires_at) for c in coupons if c.pool_expires_at is not None}
-    await store.insert_new(expiry_buckets_name(pool_id), [{"_id": b} for b in sorted(buckets)])
+    docs = [{"_id": f"{b}|{pool_id}", "pool_id": pool_id, "bucket": b} for b in sorted(buckets)]
+    await store.insert_new(EXPIRY_BUCKETS, docs)
 
 
 async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:

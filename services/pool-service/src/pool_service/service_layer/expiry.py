@@ -3,15 +3,16 @@
 Run by the consumer that owns the pool's partition, between batches, so the
 pool has a single writer. Coupons are filed by expiry minute
 (``expiry_buckets.<pool_id>``), so a sweep scans a pool's stock only when one of
-its minutes has passed.
+its minutes has passed; the buckets of all pools are one small collection.
 """
 
 import hashlib
+from collections import defaultdict
 from uuid import UUID, uuid5
 
 from coupon_shared.events import CouponsExpired, CouponsExpiredData, utc_now
 from pool_service.adapters.outbox import record_events
-from pool_service.adapters.store import RETIRED, Store, expiry_buckets_name, stock_name
+from pool_service.adapters.store import EXPIRY_BUCKETS, RETIRED, Store, stock_name
 from pool_service.domain.expiry import due_buckets
 
 _EXPIRY_NAMESPACE = UUID("3d7e54a1-6f0a-4b8c-9e21-5a4f0c9b7d13")
@@ -19,12 +20,18 @@ _SWEEP_POSITION = "expiry"
 _BATCH = 1000
 
 
-async def sweep_pool(store: Store, pool_id: str) -> int:
+async def due_pools(store: Store, owned: set[str]) -> dict[str, list[str]]:
+    """Pools among ``owned`` with an expiry minute that has passed → those bucket documents."""
+    now, due = utc_now(), defaultdict(list)
+    async for doc in store.stream(EXPIRY_BUCKETS):
+        if doc["pool_id"] in owned and due_buckets([doc["bucket"]], now):
+            due[doc["pool_id"]].append(doc["_id"])
+    return dict(due)
+
+
+async def sweep_pool(store: Store, pool_id: str, due: list[str]) -> int:
     """Retire the pool's coupons past ``pool_expires_at``; return how many this sweep expired."""
     now = utc_now()
-    due = due_buckets([doc["_id"] async for doc in store.stream(expiry_buckets_name(pool_id))], now)
-    if not due:
-        return 0
     expired: list[str] = []
     total = 0
     async for doc in store.stream(stock_name(pool_id)):
@@ -34,7 +41,7 @@ async def sweep_pool(store: Store, pool_id: str) -> int:
             total, expired = total + await _retire(store, pool_id, expired), []
     total += await _retire(store, pool_id, expired)
     for bucket in due:
-        await store.delete(expiry_buckets_name(pool_id), bucket)
+        await store.delete(EXPIRY_BUCKETS, bucket)
     return total
 
 

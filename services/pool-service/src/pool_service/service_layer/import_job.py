@@ -26,6 +26,7 @@ from pool_service.service_layer.coupons import file_expiries, key_doc, stock_doc
 
 # Look-ups of a resumed batch run a few at a time so HTTP requests still get a connection.
 LOOKUPS_AT_ONCE = 4
+YIELD_EVERY_LINES = 500
 _BATCH_EVENT_NAMESPACE = UUID("0b7c2a55-91f4-4d0e-8f3e-6c1b8f1d2a77")
 
 
@@ -85,6 +86,8 @@ async def _read_batches(job: _Job) -> None:
     batch = Batch(job.progress.offset)
     storing: asyncio.Task[None] | None = None
     async for line in _lines(job.store, job.import_id, job.progress, job.settings):
+        if line.number % YIELD_EVERY_LINES == 0:
+            await asyncio.sleep(0)  # parsing is CPU: let HTTP requests in between
         if not _read_line(line, job.progress, batch):
             break
         if len(batch.rows) >= job.settings.batch_rows:
