@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PACKAGES := shared services/pool-service services/assignment-service services/alert-service
 STAMP := $(VENV)/.installed
 
-.PHONY: help tools venv infra browser run stop status test lint unit integration e2e bench schemas clean
+.PHONY: help tools venv infra browser run stop status test lint unit integration e2e bench schemas clean suites
 
 help:
 	@echo "make run     install what is missing, start Kafka, FerretDB and the three services"
@@ -55,8 +55,14 @@ schemas: venv
 
 # The whole suite runs against a private Kafka and FerretDB on free ports,
 # stopped on exit even when tests fail; a running `make run` stack is untouched.
+# Browser tests get a pytest process of their own: sync Playwright drives its own
+# event loop in the main thread, which the asyncio tests must not share.
 test: venv infra browser lint
-	deploy/bin/with-test-stack $(BIN)/pytest $(PYTEST_ARGS)
+	deploy/bin/with-test-stack $(MAKE) --no-print-directory suites
+
+suites:
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 unit: venv
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
