@@ -45,15 +45,20 @@ class FakeStore:
         await asyncio.sleep(0)
         return self.claims.get(request_id)
 
-    async def set_intents(self, intents: Sequence[tuple[str, Candidate]]) -> None:
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
         await asyncio.sleep(0)
-        for rid, candidate in intents:
-            self.claims[rid] = replace(self.claims[rid], intent=candidate)
+        for rid, attempt, candidate in intents:
+            self.claims[rid] = replace(self.claims[rid], intent=candidate, attempt=attempt)
 
-    async def store_outcomes(self, outcomes: Sequence[Outcome], published: bool) -> None:
+    async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
         await asyncio.sleep(0)
+        won = []
         for outcome in outcomes:
-            self.claims[outcome.request_id] = self.claims[outcome.request_id].with_outcome(outcome, published)
+            record = self.claims[outcome.request_id]
+            won.append(record.outcome is None)
+            if record.outcome is None:
+                self.claims[outcome.request_id] = record.with_outcome(outcome)
+        return won
 
     async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
         await asyncio.sleep(0)
@@ -67,9 +72,10 @@ class FakeStore:
         await asyncio.sleep(0)
         return self.guards.get(guard_id)
 
-    async def release_guard(self, guard_id: str) -> None:
+    async def release_guards(self, guard_ids: Sequence[str]) -> None:
         await asyncio.sleep(0)
-        self.guards.pop(guard_id, None)
+        for guard_id in guard_ids:
+            self.guards.pop(guard_id, None)
 
     async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]:
         await asyncio.sleep(0)

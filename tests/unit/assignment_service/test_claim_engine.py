@@ -52,7 +52,7 @@ async def test_a_claim_gets_the_coupon_with_its_message_and_user_expiry() -> Non
     assert answer.outcome.user_expires_at == NOW + timedelta(days=30)
     assert answer.outcome.coupon_remaining == 0
     assert publisher.published == [answer.outcome]
-    assert store.claims["req-1"].published
+    assert store.claims["req-1"].outcome == answer.outcome
 
 
 async def test_invalid_emails_are_refused() -> None:

@@ -96,30 +96,24 @@ def claim_doc(record: ClaimRecord) -> Doc:
         "origin": request.origin,
         "fingerprint": record.fingerprint,
         "created_at": record.created_at,
-        "state": _state(record.outcome),
         "intent": candidate_doc(record.intent) if record.intent else None,
-        "outcome": outcome_doc(record.outcome) if record.outcome else None,
-        "published": record.published,
     }
 
 
-def claim_from(doc: Doc) -> ClaimRecord:
+def claim_from(doc: Doc, outcome: Doc | None, later_intents: list[Doc]) -> ClaimRecord:
+    """A claim is its first document, its later intents (attempts 1, 2, …) and its outcome, if stored."""
     request = ClaimRequest(doc["_id"], doc["pool_id"], doc["email"], doc["source"], doc["origin"])
+    intent = candidate_from(later_intents[-1] if later_intents else doc.get("intent"))
     return ClaimRecord(
         request=request,
         fingerprint=doc["fingerprint"],
         created_at=doc["created_at"],
-        intent=candidate_from(doc.get("intent")),
-        outcome=outcome_from(doc.get("outcome")),
-        published=bool(doc.get("published")),
+        intent=intent,
+        attempt=len(later_intents),
+        outcome=outcome_from(outcome),
     )
 
 
-def outcome_update(outcome: Outcome, published: bool) -> Doc:
-    return {"$set": {"state": _state(outcome), "outcome": outcome_doc(outcome), "published": published}}
-
-
-def _state(outcome: Outcome | None) -> str:
-    if outcome is None:
-        return "pending"
-    return "assigned" if isinstance(outcome, Assignment) else "rejected"
+def intent_id(request_id: str, attempt: int) -> str:
+    # request ids are printable, so the unit separator cannot occur inside one.
+    return f"{request_id}\x1f{attempt}"

@@ -1,14 +1,14 @@
 """The claim store on MongoDB / FerretDB: ``_id`` look-ups, unordered bulk inserts, unfiltered stock passes.
 
 Nothing here filters on anything but ``_id`` (FerretDB v1 scans for every other
-filter) and nothing relies on an update being atomic: updates touch only claims
-this process is deciding.
+filter), and nothing is updated: every write is an insert that may lose to an
+existing ``_id``, plus the delete of an email guard by the claim that created it.
 """
 
 import time
 from collections.abc import Sequence
 
-from pymongo import UpdateOne
+from pymongo import DeleteOne
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -19,6 +19,8 @@ from assignment_service.service_layer.ports import RETIRED, SlotContent
 from coupon_shared.mongo import Document, insert_new
 
 CLAIMS = "claims"
+CLAIM_INTENTS = "claim_intents"
+CLAIM_OUTCOMES = "claim_outcomes"
 POOL_EMAILS = "pool_emails"
 SLOTS = "slots"
 POOLS = "pools"
@@ -60,15 +62,26 @@ class MongoClaimStore:
 
     async def get_claim(self, request_id: str) -> ClaimRecord | None:
         doc = await self._db[CLAIMS].find_one({"_id": request_id})
-        return documents.claim_from(doc) if doc else None
+        if doc is None:
+            return None
+        outcome = await self._db[CLAIM_OUTCOMES].find_one({"_id": request_id})
+        later = [] if outcome is not None or doc.get("intent") is None else await self._later_intents(request_id)
+        return documents.claim_from(doc, outcome, later)
 
-    async def set_intents(self, intents: Sequence[tuple[str, Candidate]]) -> None:
-        updates = [UpdateOne({"_id": rid}, {"$set": {"intent": documents.candidate_doc(c)}}) for rid, c in intents]
-        await self._bulk_update(updates)
+    async def _later_intents(self, request_id: str) -> list[Document]:
+        # Attempts beyond the first are rare (a lost slot): read them one _id at a time.
+        found: list[Document] = []
+        while doc := await self._db[CLAIM_INTENTS].find_one({"_id": documents.intent_id(request_id, len(found) + 1)}):
+            found.append(doc)
+        return found
 
-    async def store_outcomes(self, outcomes: Sequence[Outcome], published: bool) -> None:
-        updates = [UpdateOne({"_id": o.request_id}, documents.outcome_update(o, published)) for o in outcomes]
-        await self._bulk_update(updates)
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
+        docs = [{"_id": documents.intent_id(rid, n), **documents.candidate_doc(c)} for rid, n, c in intents]
+        await insert_new(self._db[CLAIM_INTENTS], docs)
+
+    async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
+        docs = [{"_id": o.request_id, **documents.outcome_doc(o)} for o in outcomes]
+        return await insert_new(self._db[CLAIM_OUTCOMES], docs)
 
     async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
         return await insert_new(self._db[POOL_EMAILS], [{"_id": gid, "request_id": rid} for gid, rid in guards])
@@ -77,8 +90,9 @@ class MongoClaimStore:
         doc = await self._db[POOL_EMAILS].find_one({"_id": guard_id})
         return str(doc["request_id"]) if doc else None
 
-    async def release_guard(self, guard_id: str) -> None:
-        await self._db[POOL_EMAILS].delete_one({"_id": guard_id})
+    async def release_guards(self, guard_ids: Sequence[str]) -> None:
+        if guard_ids:
+            await self._db[POOL_EMAILS].bulk_write([DeleteOne({"_id": gid}) for gid in guard_ids], ordered=False)
 
     async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]:
         docs = [{"_id": sid, **documents.assignment_doc(a)} for sid, a in slots]
@@ -96,7 +110,3 @@ class MongoClaimStore:
         """Every live pool, in storage order: one unfiltered pass over the (small) pools collection."""
         cursor = self._db[POOLS].find({}, {"deleted": 1})
         return [str(doc["_id"]) async for doc in cursor if not doc.get("deleted", False)]
-
-    async def _bulk_update(self, updates: list[UpdateOne]) -> None:
-        if updates:
-            await self._db[CLAIMS].bulk_write(updates, ordered=False)

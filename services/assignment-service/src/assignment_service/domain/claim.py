@@ -11,23 +11,20 @@ class ClaimRecord:
     """A claim as stored under its request_id.
 
     ``intent`` is the coupon use the claim is about to take, written *before* the
-    slot insert: a claim resumed after a crash retries that use instead of taking
-    a second one. ``outcome`` None means still pending.
+    slot insert (attempt 0 with the claim, later attempts as their own inserts): a
+    claim resumed after a crash retries that use instead of taking a second one.
+    ``outcome`` is stored once it is published; None means not finished.
     """
 
     request: ClaimRequest
     fingerprint: str
     created_at: datetime
     intent: Candidate | None = None
+    attempt: int = 0
     outcome: Outcome | None = None
-    published: bool = False
 
-    @property
-    def pending(self) -> bool:
-        return self.outcome is None
-
-    def with_outcome(self, outcome: Outcome, published: bool = False) -> "ClaimRecord":
-        return replace(self, outcome=outcome, published=published)
+    def with_outcome(self, outcome: Outcome) -> "ClaimRecord":
+        return replace(self, outcome=outcome)
 
     def is_old(self, now: datetime, seconds: float) -> bool:
         return (now - self.created_at).total_seconds() >= seconds

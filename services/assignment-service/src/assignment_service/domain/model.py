@@ -50,8 +50,8 @@ def normalize_email(raw: str) -> str:
 
 
 def new_claim(request_id: str, pool_id: str, email: str, source: str, origin: Origin) -> ClaimRequest:
-    if not request_id.strip() or len(request_id) > 200:
-        raise InvalidClaimError("request_id: must be 1-200 characters")
+    if not request_id.strip() or len(request_id) > 200 or not request_id.isprintable():
+        raise InvalidClaimError("request_id: must be 1-200 printable characters")
     if not source.strip() or len(source) > 100:
         raise InvalidClaimError("source: must be 1-100 characters")
     return ClaimRequest(request_id, pool_id, normalize_email(email), source, origin)

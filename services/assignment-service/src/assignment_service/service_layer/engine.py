@@ -11,7 +11,8 @@ Every step is an unordered insert that may lose to an existing ``_id``:
 
 Nothing else decides who gets what, so replicas, redeliveries and restarts can
 only lose inserts, never hand out a use twice. Outcomes are published after the
-winning insert (the slot *is* the stored assignment) and marked published after.
+winning insert (the slot *is* the stored assignment), then stored in
+``claim_outcomes``; a claim found without one is finished again (resumed).
 """
 
 import asyncio
@@ -50,6 +51,7 @@ class _Work:
     request: ClaimRequest
     intent: Candidate | None
     resumed: bool = False
+    attempt: int = 0
     intent_stored: bool = True
     fresh_guard: bool = False
 
@@ -63,7 +65,6 @@ class _Batch:
     now: datetime
     results: dict[str, Result] = field(default_factory=dict)
     decided: list[Outcome] = field(default_factory=list)
-    republish: list[Outcome] = field(default_factory=list)
 
     def answer(self, outcome: Outcome, *, replayed: bool = False, existing: bool = False) -> None:
         self.results[outcome.request_id] = Answer(outcome, replayed=replayed, existing=existing)
@@ -144,15 +145,11 @@ class ClaimEngine:
                 batch.results[request.request_id] = Deferred(request.request_id)
             elif conflict := repeat_of(record, request):
                 batch.results[request.request_id] = conflict
-            elif record.outcome is not None and record.published:
+            elif record.outcome is not None:
                 batch.answer(record.outcome, replayed=True)
-            elif record.outcome is not None and self._may_resume(record, request, batch.now):
-                # Decided but maybe never published (its process died): publish it, same event_id.
-                batch.answer(record.outcome, replayed=True)
-                batch.republish.append(record.outcome)
             elif self._may_resume(record, request, batch.now):
                 self._owned.add(request.request_id)
-                resumable.append(_Work(record.request, record.intent, resumed=True))
+                resumable.append(_Work(record.request, record.intent, resumed=True, attempt=record.attempt))
             else:
                 batch.results[request.request_id] = Deferred(request.request_id)
         return resumable
@@ -220,11 +217,11 @@ class ClaimEngine:
                 w.intent_stored = False
         await self._exhausted([w for w in ready if w.intent is None], batch)
         ready = [w for w in ready if w.intent is not None]
-        await self._store.set_intents(
-            [(w.request.request_id, w.intent) for w in ready if w.intent and not w.intent_stored]
-        )
-        for w in ready:
+        fresh = [w for w in ready if not w.intent_stored]
+        for w in fresh:
+            w.attempt += 1
             w.intent_stored = True
+        await self._store.add_intents([(w.request.request_id, w.attempt, w.intent) for w in fresh if w.intent])
         return ready
 
     async def _earlier(self, request: ClaimRequest, intent: Candidate) -> Assignment | None:
@@ -243,14 +240,12 @@ class ClaimEngine:
                 self._candidates.queue(w.request.pool_id).drop(intent.coupon.code)
 
     async def _exhausted(self, work: list[_Work], batch: _Batch) -> None:
-        # Release guards before storing the rejections: a crash in between leaves a
-        # pending claim that a resume finishes, never an email blocked for good.
-        # Only the insert that created a guard releases it, so no one else's is lost.
-        await asyncio.gather(*(self._store.release_guard(w.guard_id) for w in work if w.fresh_guard))
-        rejections = [_reject(w.request, "pool_exhausted", "the pool has no coupon left") for w in work]
-        await self._store.store_outcomes(rejections, published=False)
-        for rejection in rejections:
-            batch.answer(rejection)
+        # Release guards before the rejections are published: a crash in between
+        # leaves a pending claim that a resume finishes, never an email blocked for
+        # good. Only the insert that created a guard releases it, so no one else's is lost.
+        await self._store.release_guards([w.guard_id for w in work if w.fresh_guard])
+        for w in work:
+            batch.answer(_reject(w.request, "pool_exhausted", "the pool has no coupon left"))
 
     async def _follow(self, followers: list[tuple[_Work, str | None]], batch: _Batch) -> None:
         """Each email is served by one holder: a follower gets the holder's coupon once it has one."""
@@ -264,7 +259,6 @@ class ClaimEngine:
                 answers.append((_reject(w.request, "pool_exhausted", "the pool has no coupon left"), False))
             else:
                 batch.results[w.request.request_id] = Deferred(w.request.request_id)
-        await self._store.store_outcomes([outcome for outcome, _ in answers], published=False)
         for outcome, existing in answers:
             batch.answer(outcome, existing=existing)
 
@@ -272,17 +266,14 @@ class ClaimEngine:
         result = batch.results.get(holder)
         if isinstance(result, Answer):
             return result.outcome if isinstance(result.outcome, Assignment) else None
-        if holder in batch.results:
-            return None
         record = await self._store.get_claim(holder)
         if record is None or record.outcome is not None or record.intent is None:
             return record.outcome if record else None
         return await self._earlier(record.request, record.intent)
 
     async def _finish(self, batch: _Batch) -> None:
-        outcomes = batch.decided + batch.republish
-        await self._publisher.publish(outcomes)
-        await self._store.store_outcomes(outcomes, published=True)
+        await self._publisher.publish(batch.decided)
+        await self._store.insert_outcomes(batch.decided)
         for rid, result in batch.results.items():
             if isinstance(result, Answer | Conflict):
                 self._owned.discard(rid)

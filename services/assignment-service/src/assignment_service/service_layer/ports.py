@@ -11,8 +11,9 @@ SlotContent = Assignment | Literal["retired"] | None
 
 
 class ClaimStore(Protocol):
-    """Every write here is an insert that may lose to an existing ``_id``, or an
-    update of a document this process owns (single writer)."""
+    """Every write here is an insert that may lose to an existing ``_id`` — no updates:
+    FerretDB v1 updates are not atomic, cost ~11 ms each, and concurrent bulk
+    updates of the same documents from two connections deadlock it (measured)."""
 
     async def pool_exists(self, pool_id: str) -> bool: ...
 
@@ -24,9 +25,13 @@ class ClaimStore(Protocol):
 
     async def get_claim(self, request_id: str) -> ClaimRecord | None: ...
 
-    async def set_intents(self, intents: Sequence[tuple[str, Candidate]]) -> None: ...
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
+        """(request_id, attempt, use) — recorded before the use is tried."""
+        ...
 
-    async def store_outcomes(self, outcomes: Sequence[Outcome], published: bool) -> None: ...
+    async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
+        """Stored once published: a repeat is answered from here without publishing again."""
+        ...
 
     async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
         """(guard_id, request_id) pairs."""
@@ -34,7 +39,7 @@ class ClaimStore(Protocol):
 
     async def guard_holder(self, guard_id: str) -> str | None: ...
 
-    async def release_guard(self, guard_id: str) -> None: ...
+    async def release_guards(self, guard_ids: Sequence[str]) -> None: ...
 
     async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]: ...
 
