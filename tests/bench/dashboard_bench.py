@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
@@ -97,9 +98,23 @@ def import_codes(api: httpx.Client, pool_id: str, count: int, work_dir: Path) ->
         )
     answer.raise_for_status()
     import_id = answer.json()["import_id"]
-    while (status := api.get(f"/v1/pools/{pool_id}/imports/{import_id}").json())["state"] not in ("done", "failed"):
+    started, slowest = time.monotonic(), 0.0
+    while (status := import_status(api, pool_id, import_id))["state"] not in ("done", "failed"):
+        slowest = max(slowest, status["answered_in"])
         time.sleep(1)
+    print(f"  import: slowest progress answer {slowest:.1f} s over {time.monotonic() - started:.0f} s", flush=True)
     print(f"  import: {status['state']}, {status['imported']:,} imported of {status['rows_read']:,} rows", flush=True)
+
+
+def import_status(api: httpx.Client, pool_id: str, import_id: str) -> dict[str, Any]:
+    """The import's progress, and how long the service took to answer (what the progress bar waits)."""
+    started = time.monotonic()
+    try:
+        status: dict[str, Any] = api.get(f"/v1/pools/{pool_id}/imports/{import_id}", timeout=300).json()
+    except httpx.TimeoutException:
+        status = {"state": "unanswered"}
+    status["answered_in"] = time.monotonic() - started
+    return status
 
 
 def claim_some(assignment_url: str, pool_id: str, count: int) -> int:

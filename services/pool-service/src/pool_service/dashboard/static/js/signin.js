@@ -8,7 +8,7 @@ export function renderSignIn(main, { notice, onSignedIn }) {
     label: "Admin API key",
     name: "api-key",
     required: true,
-    hint: "Local development: `make run` prints a development admin key.",
+    hint: "Running it locally? “make run” prints a development admin key.",
     inputProps: { type: "password", autocomplete: "current-password", spellcheck: false },
   });
   const submit = button("Sign in", { kind: "primary", type: "submit", class: "btn btn-primary btn-block" });
