@@ -106,3 +106,30 @@ async def _settled(probe: KafkaProbe, pool_id: str, count: int, timeout: float =
     while count_for_pool(probe.records, pool_id) < count:
         assert loop.time() < deadline, f"{count_for_pool(probe.records, pool_id)} of {count} outcomes"
         await asyncio.sleep(0.2)
+
+
+async def test_a_replica_killed_mid_burst_breaks_none_of_the_race_invariants(
+    replicas: ReplicaFactory,
+    kafka_bootstrap: str,
+    mongo_client: AsyncMongoClient[Document],
+    db_name: str,
+    auth: dict[str, str],
+) -> None:
+    pool_id = await seed_pool(mongo_client, db_name, CODES)
+    doomed, survivor = replicas(), replicas()
+    burst = asks(2000)
+    over_http, over_kafka = burst[::2], burst[1::2]
+
+    async def kill_then_restart() -> None:
+        await asyncio.sleep(1.5)
+        doomed.process.kill()
+        await asyncio.to_thread(replicas)
+
+    async with KafkaProbe(kafka_bootstrap, ASSIGNED, CLAIM_REJECTED) as probe:
+        _, http, _ = await asyncio.gather(
+            produce_claims(kafka_bootstrap, pool_id, over_kafka),
+            post_claims([doomed.url, survivor.url], pool_id, over_http, auth),
+            kill_then_restart(),
+        )
+        await _settled(probe, pool_id, 2000, timeout=180)
+    check_race(outcomes_by_request(probe.records, pool_id), burst, CODES, http)
