@@ -1,0 +1,179 @@
+"""assignment-service benchmarks against a private stack (prints figures, asserts nothing).
+
+    deploy/bin/with-test-stack .venv/bin/python -m tests.bench.assignment_bench --kafka-claims 100000
+
+1. baseline: single-document ``insert_one`` calls into the same FerretDB, same run (docs/s).
+2. kafka: ``--kafka-claims`` ClaimRequested produced for one pool with as many codes, timed from the
+   first produce to the last CouponAssigned consumed; RSS of the replica sampled over the run.
+3. http: ``--http-claims`` POST /claims from 64 concurrent clients (claims/s), then the same load
+   paced at half that rate for p50/p99 latency.
+"""
+
+import argparse
+import asyncio
+import statistics
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pymongo import AsyncMongoClient
+
+from coupon_shared.events import ClaimRequested, ClaimRequestedData, encode_event
+from coupon_shared.mongo import Document, create_mongo_client
+from coupon_shared.topics import ASSIGNED, CLAIM_REQUESTS
+from tests.integration.assignment_service.conftest import API_KEY, replica_env, seed_pool, start_group_at_end
+from tests.support import stack
+from tests.support.processes import ServiceProcess, python_module
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+async def insert_one_rate(mongo_url: str, db_name: str, count: int = 500) -> float:
+    client = create_mongo_client(mongo_url, "bench")
+    collection = client[db_name]["bench_insert_one"]
+    started = time.perf_counter()
+    for n in range(count):
+        await collection.insert_one({"_id": f"doc-{n}", "payload": "x" * 64})
+    rate = count / (time.perf_counter() - started)
+    await client.close()
+    return rate
+
+
+class RssSampler:
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "RssSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append(self._process.memory_info().rss / 2**20)
+            self._stop.wait(0.5)
+
+
+async def kafka_throughput(bootstrap: str, pool_id: str, claims: int) -> float:
+    consumer = AIOKafkaConsumer(ASSIGNED, bootstrap_servers=bootstrap, auto_offset_reset="latest")
+    await consumer.start()
+    while not consumer.assignment():
+        await consumer.getmany(timeout_ms=100)
+    for tp in consumer.assignment():
+        await consumer.position(tp)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=10)
+    await producer.start()
+    started = time.perf_counter()
+    sending = asyncio.create_task(_produce(producer, pool_id, claims))
+    seen = 0
+    while seen < claims:
+        batches = await consumer.getmany(timeout_ms=500, max_records=5000)
+        seen += sum(1 for records in batches.values() for r in records if r.key == pool_id.encode())
+    elapsed = time.perf_counter() - started
+    await sending
+    await producer.stop()
+    await consumer.stop()
+    return claims / elapsed
+
+
+async def _produce(producer: AIOKafkaProducer, pool_id: str, claims: int) -> None:
+    futures = []
+    for n in range(claims):
+        data = ClaimRequestedData(request_id=uuid.uuid4().hex, pool_id=pool_id, email=f"b{n}@example.com")
+        futures.append(await producer.send(CLAIM_REQUESTS, encode_event(ClaimRequested(data=data)), pool_id.encode()))
+    await asyncio.gather(*futures)
+
+
+async def http_load(
+    url: str, pool_id: str, claims: int, concurrency: int, rate: float | None, label: str
+) -> list[float]:
+    """Latencies (s) of ``claims`` POSTs; ``rate`` paces the starts (None = as fast as 64 clients go)."""
+    latencies: list[float] = []
+    starts = asyncio.Queue[int]()
+    for n in range(claims):
+        starts.put_nowait(n)
+    begin = time.perf_counter()
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, headers=AUTH, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            while not starts.empty():
+                n = starts.get_nowait()
+                if rate is not None:
+                    await asyncio.sleep(max(0.0, begin + n / rate - time.perf_counter()))
+                sent = time.perf_counter()
+                response = await client.post(f"/v1/pools/{pool_id}/claims", json={"email": f"{label}{n}@example.com"})
+                response.raise_for_status()
+                latencies.append(time.perf_counter() - sent)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+async def main(args: argparse.Namespace) -> None:
+    bootstrap, mongo_url = stack.kafka_bootstrap(), stack.mongo_url()
+    db_name = f"bench_{uuid.uuid4().hex[:8]}"
+    mongo = create_mongo_client(mongo_url, "bench")
+    baseline = await insert_one_rate(mongo_url, db_name)
+    print(f"baseline insert_one into the same FerretDB: {baseline:,.0f} docs/s")
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    await start_group_at_end(bootstrap, group)
+    port = stack.free_port()
+    env = replica_env(bootstrap, mongo_url, db_name, group, port)
+    replica = ServiceProcess("assignment-bench", python_module("assignment_service"), env, Path(args.log_dir))
+    try:
+        replica.wait_ready(f"http://127.0.0.1:{port}/readyz")
+        await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
+        await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims)
+    finally:
+        replica.stop()
+        await mongo.close()
+
+
+async def _kafka_phase(
+    mongo: AsyncMongoClient[Document],
+    db_name: str,
+    bootstrap: str,
+    replica: ServiceProcess,
+    claims: int,
+    baseline: float,
+) -> None:
+    pool_id = await seed_pool(mongo, db_name, [f"K{n:07d}" for n in range(claims)])
+    with RssSampler(replica.process.pid) as rss:
+        rate = await kafka_throughput(bootstrap, pool_id, claims)
+    third = max(1, len(rss.samples) // 3)
+    print(f"kafka: {claims:,} claims at {rate:,.0f} claims/s end to end = {rate / baseline:.1f}x insert_one")
+    print(
+        f"kafka: replica RSS MiB first third avg {statistics.mean(rss.samples[:third]):.0f}, "
+        f"last third avg {statistics.mean(rss.samples[-third:]):.0f}, max {max(rss.samples):.0f}"
+    )
+
+
+async def _http_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, claims: int) -> None:
+    pool_id = await seed_pool(mongo, db_name, [f"H{n:07d}" for n in range(2 * claims)])
+    started = time.perf_counter()
+    await http_load(url, pool_id, claims, 64, None, "full")
+    rate = claims / (time.perf_counter() - started)
+    print(f"http: {claims:,} claims with 64 clients at {rate:,.0f} claims/s")
+    paced = await http_load(url, pool_id, claims, 64, rate / 2, "paced")
+    paced.sort()
+    p50, p99 = paced[len(paced) // 2], paced[int(len(paced) * 0.99) - 1]
+    print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--kafka-claims", type=int, default=100_000)
+    parser.add_argument("--http-claims", type=int, default=5_000)
+    parser.add_argument("--log-dir", default="/tmp")
+    asyncio.run(main(parser.parse_args()))
