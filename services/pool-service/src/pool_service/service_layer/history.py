@@ -106,7 +106,7 @@ async def export_history_csv(store: Store, pool_id: str) -> AsyncIterator[bytes]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    async for doc in store.stream(history_pages_name(pool_id), batch_size=20):
+    async for doc in store.stream(history_pages_name(pool_id), batch_size=200):
         for row in sorted(doc["rows"], key=lambda r: r["seq"]):
             writer.writerow(csv_cells(row["code"], row["email"], row["source"], row["assigned_at"]))
         yield buffer.getvalue().encode()
