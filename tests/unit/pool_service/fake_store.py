@@ -22,7 +22,7 @@ class FakeStore(Store):
     def docs(self, collection: str) -> list[Document]:
         return list(self.collections[collection].values())
 
-    async def get(self, collection: str, _id: Any) -> Document | None:
+    async def get(self, collection: str, _id: Any, max_seconds: float | None = None) -> Document | None:
         doc = self.collections[collection].get(_id)
         return copy.deepcopy(doc) if doc is not None else None
 

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ExecutionTimeout
 
 from coupon_shared.mongo import Document, insert_new
 
@@ -55,8 +56,15 @@ class Store:
         """Up to ``count`` documents in stored order: an unfiltered LIMIT, pushed down to SQL."""
         return await self.db[collection].find({}).limit(count).to_list()
 
-    async def get(self, collection: str, _id: Any) -> Document | None:
-        return await self.db[collection].find_one({"_id": _id})
+    async def get(self, collection: str, _id: Any, max_seconds: float | None = None) -> Document | None:
+        """One document by `_id`. With ``max_seconds`` the server gives up too (TimeoutError):
+        on FerretDB an `_id` read scans the table, and an abandoned scan would keep it busy."""
+        if max_seconds is None:
+            return await self.db[collection].find_one({"_id": _id})
+        try:
+            return await self.db[collection].find_one({"_id": _id}, max_time_ms=max(1, int(max_seconds * 1000)))
+        except ExecutionTimeout as exc:
+            raise TimeoutError(str(exc)) from exc
 
     async def insert_new(self, collection: str, docs: list[Document]) -> list[bool]:
         return await insert_new(self.db[collection], docs)

@@ -88,7 +88,7 @@ async def _within(lookup: Coroutine[Any, Any, Coupon | None]) -> Coupon | None:
 
 async def find_active_coupon(store: Store, pool_id: str, code: str) -> Coupon | None:
     """The exact-code look-up: one `_id` read."""
-    doc = await store.get(stock_name(pool_id), code)
+    doc = await store.get(stock_name(pool_id), code, max_seconds=SEARCH_BUDGET_SECONDS / 2)
     if doc is None:
         return None
     coupon = coupon_from_stock(code, doc)

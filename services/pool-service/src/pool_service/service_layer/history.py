@@ -62,7 +62,7 @@ async def _within(lookup: Coroutine[Any, Any, dict[str, Any] | None]) -> dict[st
 async def _exact_email(store: Store, pool_id: str, q: str | None) -> dict[str, Any] | None:
     if not q or "@" not in q:
         return None
-    doc = await store.get(history_name(pool_id), q.strip().lower())
+    doc = await store.get(history_name(pool_id), q.strip().lower(), max_seconds=SEARCH_BUDGET_SECONDS / 2)
     return None if doc is None else _public({**doc, "email": doc["_id"]})
 
 
