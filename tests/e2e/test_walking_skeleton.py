@@ -82,6 +82,12 @@ async def test_one_coupon_flows_from_http_through_kafka_to_a_depleted_alert(
         assert outcome.json()["assignment"]["code"] == "SKELETON-1"
         await wait_for_history(client, system, pool_id, email)
 
+        # The dashboard reads the alert service's forecast through pool-service, same origin.
+        forecast = await client.get(f"{system.pool_url}/v1/pools/{pool_id}/forecast", headers=system.admin())
+        assert forecast.status_code == 200, forecast.text
+        assert forecast.json()["active"] == 0
+        assert [alert["kind"] for alert in forecast.json()["alerts"]] == ["depleted"]
+
 
 async def wait_for_history(client: httpx.AsyncClient, system: RunningSystem, pool_id: str, email: str) -> None:
     deadline = asyncio.get_running_loop().time() + 30

@@ -24,3 +24,5 @@ class Settings(ServiceSettings):
     expiry_sweep_interval_seconds: float = 10.0
     # The pool list is served from memory, refreshed in the background when older than this.
     pool_list_max_age_seconds: float = 1.0
+    # The alert service's base URL; the dashboard's forecast is read from it.
+    alert_service_url: str | None = None

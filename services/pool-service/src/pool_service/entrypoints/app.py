@@ -11,9 +11,10 @@ from coupon_shared.auth import ApiKeyAuthenticator, parse_api_keys
 from coupon_shared.health import health_router
 from coupon_shared.mongo import ensure_indexes
 from coupon_shared.problems import install_problem_handlers, problem_response
+from pool_service.adapters.alert_forecast import AlertForecastClient
 from pool_service.bootstrap import Runtime, build_runtime
 from pool_service.dashboard import dashboard_router
-from pool_service.entrypoints import routes_coupons, routes_history, routes_imports, routes_pools
+from pool_service.entrypoints import routes_coupons, routes_forecast, routes_history, routes_imports, routes_pools
 from pool_service.entrypoints.background import every, relay_outbox
 from pool_service.entrypoints.projector_consumer import Projector
 from pool_service.service_layer.errors import PoolServiceError
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="pool-service", lifespan=_lifespan)
     app.state.settings = settings
     app.state.authenticator = ApiKeyAuthenticator(parse_api_keys(settings.api_keys))
+    app.state.forecast_client = AlertForecastClient(settings.alert_service_url)
     install_problem_handlers(app)
     app.add_exception_handler(PoolServiceError, _on_service_error)
 
@@ -34,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
         return await app.state.runtime.mongo_ready()  # type: ignore[no-any-return]
 
     app.include_router(health_router({"kafka": kafka_ready, "mongo": mongo_ready}))
-    for module in (routes_pools, routes_coupons, routes_imports, routes_history):
+    for module in (routes_pools, routes_coupons, routes_imports, routes_history, routes_forecast):
         app.include_router(module.router)
     # The dashboard (its page at / and assets under /static/) calls the API with the user's key.
     app.include_router(dashboard_router())
@@ -62,6 +64,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
         await runtime.producer.stop()
         await runtime.mongo.close()
+        await app.state.forecast_client.close()
 
 
 def _start_background(runtime: Runtime) -> None:
