@@ -10,7 +10,9 @@ coupons, then measures in the browser (median and worst of several runs).
 """
 
 import argparse
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -201,6 +203,8 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    # Stopped early (Ctrl-C, timeout): still stop the services it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as work, services(Path(work)) as (pool_url, assignment_url, dashboard_url):
         api = httpx.Client(base_url=pool_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60)
         print(f"dashboard benchmark: {args.pools:,} pools, big pool of {args.codes:,} codes", flush=True)
