@@ -15,7 +15,7 @@ help:
 	@echo "make stop    stop everything make run started"
 	@echo "make test    install what is missing and run lint + the whole test suite on a private stack"
 	@echo "make lint    ruff + mypy (strict)"
-	@echo "make bench   the benchmarks under tests/bench (prints figures)"
+	@echo "make bench   BENCH=<name>: one benchmark of tests/bench (prints figures)"
 
 tools:
 	@deploy/bin/require-tools
@@ -73,8 +73,11 @@ integration: venv infra
 e2e: venv infra
 	deploy/bin/with-test-stack $(BIN)/pytest -m e2e $(PYTEST_ARGS)
 
+# make bench BENCH=pool_bench BENCH_ARGS="--codes 100000"  (one of tests/bench/*_bench.py)
 bench: venv infra
-	deploy/bin/with-test-stack $(BIN)/python -m tests.bench $(BENCH)
+	@test -n "$(BENCH)" || { echo "choose one: make bench BENCH=<name> [BENCH_ARGS=...]  with <name> one of:"; \
+		ls tests/bench/*_bench.py | xargs -n1 basename | sed 's/\.py$$//; s/^/  /'; exit 2; }
+	deploy/bin/with-test-stack $(BIN)/python -m tests.bench.$(BENCH) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .test-state
