@@ -64,15 +64,20 @@ async def publish_many(producer: AIOKafkaProducer, items: Sequence[tuple[str, st
 
 async def dead_letter(producer: AIOKafkaProducer, record: Record, error: str, consumer: str) -> None:
     """Park an unprocessable record on the dead-letter topic, original bytes intact."""
-    headers = [
-        ("dlq.error", error[:2000].encode()),
-        ("dlq.consumer", consumer.encode()),
-        ("dlq.source.topic", record.topic.encode()),
-        ("dlq.source.partition", str(record.partition).encode()),
-        ("dlq.source.offset", str(record.offset).encode()),
-    ]
+    headers = dead_letter_headers(record.topic, record.partition, record.offset, error, consumer)
     log.warning("dead-lettered %s/%s@%s: %s", record.topic, record.partition, record.offset, error[:200])
     await producer.send_and_wait(DEAD_LETTER, value=record.value, key=record.key, headers=headers)
+
+
+def dead_letter_headers(topic: str, partition: int, offset: int, error: str, consumer: str) -> list[tuple[str, bytes]]:
+    """The headers every dead-letter record carries: why it failed, who failed, where it came from."""
+    return [
+        ("dlq.error", error[:2000].encode()),
+        ("dlq.consumer", consumer.encode()),
+        ("dlq.source.topic", topic.encode()),
+        ("dlq.source.partition", str(partition).encode()),
+        ("dlq.source.offset", str(offset).encode()),
+    ]
 
 
 async def run_batch_consumer(

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from coupon_shared import topics
 from coupon_shared.events import PoolAlert, encode_event
+from coupon_shared.kafka import dead_letter_headers
 
 
 class SourceRecord(Protocol):
@@ -31,11 +32,5 @@ class KafkaPublisher:
         )
 
     async def dead_letter(self, record: SourceRecord, error: str) -> None:
-        headers = [
-            ("dlq.error", error[:2000].encode()),
-            ("dlq.consumer", self._consumer_name.encode()),
-            ("dlq.source.topic", record.topic.encode()),
-            ("dlq.source.partition", str(record.partition).encode()),
-            ("dlq.source.offset", str(record.offset).encode()),
-        ]
+        headers = dead_letter_headers(record.topic, record.partition, record.offset, error, self._consumer_name)
         await self._producer.send_and_wait(topics.DEAD_LETTER, record.key, record.value, None, None, headers)
