@@ -16,6 +16,8 @@ from coupon_shared.events import (
 from coupon_shared.events import (
     utc_now as _utc_now,
 )
+from coupon_shared.mongo import Document
+from coupon_shared.pool_gates import CLOSED, OPEN, POOL_GATES, GateState, gate_doc, settle_gate
 from pool_service.adapters.outbox import record_events
 from pool_service.adapters.pool_list_cache import PoolListCache
 from pool_service.adapters.pool_repository import PoolRepository
@@ -93,22 +95,39 @@ async def _rename(repo: PoolRepository, pool: Pool, name: str, now: datetime) ->
 async def delete_pool(store: Store, pool_id: str) -> Pool:
     """Delete a pool from which nothing was ever assigned.
 
-    The pool is flagged deleted first, so the assignment service stops taking
-    claims for it, then checked for assignments; if there are any the flag is
-    lifted again and the answer is 409.
+    The decision is the pool gate (``coupon_shared.pool_gates``): the claim engine
+    opens it before taking its first coupon of the pool, the delete closes it, and
+    the unique insert that wins holds for both. A delete that finds the gate
+    already closed is a retry of one that stopped half-way, and finishes it.
+    The counts and history are checked before (the cheap refusal) and after closing
+    (an assignment made by an engine that predates the gate): then the gate is
+    rewritten open, the pool kept, and the answer is 409.
     """
     repo = PoolRepository(store)
     view = await get_pool(store, pool_id)
-    if view.counts.assigned > 0:
+    if await _ever_assigned(store, repo, pool_id):
+        raise PoolInUseError(pool_id)
+    if await _settle_gate(store, pool_id, CLOSED) != CLOSED:
         raise PoolInUseError(pool_id)
     deleted = _flagged(view.pool, deleted=True)
     await repo.save(deleted)
     if await _ever_assigned(store, repo, pool_id):
+        await store.put(POOL_GATES, gate_doc(pool_id, OPEN, utc_now()))
         await repo.save(view.pool)
         raise PoolInUseError(pool_id)
     await repo.release_name(view.pool.name)
     await record_events(store, [PoolDeleted(data=PoolDeletedData(pool_id=pool_id))])
     return deleted
+
+
+async def _settle_gate(store: Store, pool_id: str, wanted: GateState) -> GateState:
+    async def insert(docs: list[Document]) -> list[bool]:
+        return await store.insert_new(POOL_GATES, docs)
+
+    async def read(_id: str) -> Document | None:
+        return await store.get(POOL_GATES, _id)
+
+    return await settle_gate(pool_id, wanted, utc_now(), insert, read)
 
 
 async def _ever_assigned(store: Store, repo: PoolRepository, pool_id: str) -> bool:
