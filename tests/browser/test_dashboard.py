@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import ADMIN_KEY, STOREFRONT_KEY, Stack, screenshot, sign_in
 from tests.support.random_refs import random_email, random_pool_name, random_suffix
@@ -211,6 +211,70 @@ def test_claim_moves_coupon_to_assigned_history_search_and_export(page: Page, st
     page.get_by_role("tab", name="Active Coupons").click()
     expect(page.get_by_test_id("active-table").locator("tbody tr")).to_have_count(0)
     expect(page.get_by_text("No active coupons")).to_be_visible()
+
+
+class LaggingCounts:
+    """Serves the pool as it was before a change, as a projector that has not caught up yet would."""
+
+    def __init__(self, page: Page, stack: Stack, pool_id: str) -> None:
+        with stack.admin() as api:
+            self.stale = api.get(f"/v1/pools/{pool_id}").text
+        self.lagging = True
+        page.route(f"**/v1/pools/{pool_id}", self.handle)
+
+    def handle(self, route: Route) -> None:
+        if self.lagging and route.request.method == "GET":
+            route.fulfill(status=200, content_type="application/json", body=self.stale)
+        else:
+            route.continue_()
+
+
+def test_counts_say_updating_until_they_include_an_added_or_imported_coupon(
+    page: Page, stack: Stack, tmp_path: Path
+) -> None:
+    pool = create_pool(stack)
+    page.clock.install()
+    open_pool(page, stack, pool["id"])
+    stats, status = page.locator("section.stats"), page.get_by_test_id("counts-status")
+    total = page.locator("[data-stat=total]")
+    expect(total).to_have_text("0")
+    projector = LaggingCounts(page, stack, pool["id"])
+
+    page.get_by_label("Code").fill("LAG-1")
+    page.get_by_role("button", name="Add (+) coupon").click()
+    expect(page.get_by_test_id("active-table").locator("tr", has_text="LAG-1")).to_be_visible()
+    # Listed, not yet counted: the counts must not pass for current.
+    expect(status).to_contain_text("Updating counts")
+    expect(stats).to_have_attribute("aria-busy", "")
+    expect(total).to_have_text("0")
+    screenshot(page, "13-counts-updating", full_page=False)
+    projector.lagging = False
+    expect(total).to_have_text("1")
+    expect(page.locator("[data-stat=active]")).to_have_text("1")
+    expect(status).to_be_empty()
+    expect(stats).not_to_have_attribute("aria-busy", "")
+
+    # A projector that stays behind: after a minute the page says so and offers a re-check.
+    projector.lagging = True
+    page.get_by_label("Code").fill("LAG-2")
+    page.get_by_role("button", name="Add (+) coupon").click()
+    expect(status).to_contain_text("Updating counts")
+    page.clock.fast_forward("01:05")
+    expect(status).to_contain_text("taking longer than usual")
+    expect(total).to_have_text("0")
+    projector.lagging = False
+    status.get_by_role("button", name="Refresh counts").click()
+    expect(total).to_have_text("2")
+    expect(status).to_be_empty()
+
+    upload = tmp_path / "codes.txt"
+    upload.write_text("".join(f"LAG-IMP-{i}\n" for i in range(40)))
+    page.get_by_role("button", name="Import Coupons").click()
+    page.get_by_label("Coupon file").set_input_files(str(upload))
+    page.get_by_role("button", name="Start import").click()
+    expect(page.get_by_test_id("import-summary")).to_be_visible(timeout=60_000)
+    expect(total).to_have_text("42", timeout=30_000)
+    expect(status).to_be_empty()
 
 
 def claim_coupon(stack: Stack, pool_id: str, email: str) -> dict[str, str]:

@@ -88,7 +88,7 @@ export function renderActive(state) {
         form.reset();
         table.prepend(coupon || body);
         toast(`Coupon ${body.code} added`, "success");
-        state.refreshPool();
+        state.counts.added(1);
         code.input.focus();
       } catch (error) {
         showAddError(error, fields, formError);

@@ -49,10 +49,19 @@ export function renderImporter(state, onImported) {
       const estimate = await estimateRows(chosen);
       const body = new FormData();
       body.append("file", chosen, chosen.name);
+      await state.counts.importStarting();
+      let accepted;
       try {
-        const accepted = await mutate("POST", `/v1/pools/${encodeURIComponent(state.pool.id)}/imports`, body);
+        accepted = await mutate("POST", `/v1/pools/${encodeURIComponent(state.pool.id)}/imports`, body);
+      } catch (error) {
+        state.counts.importEnded(0);
+        if (!isUnauthorized(error)) file.setError(uploadMessage(error));
+        return;
+      }
+      try {
         await follow(accepted.import_id, estimate);
       } catch (error) {
+        state.counts.importEnded(0);
         if (!isUnauthorized(error)) file.setError(uploadMessage(error));
       }
     });
@@ -81,6 +90,7 @@ export function renderImporter(state, onImported) {
       toast(`Imported ${formatNumber(status.imported)} coupons`, "success");
       file.input.value = "";
     }
+    state.counts.importEnded(status.imported || 0);
     onImported();
   }
 

@@ -3,6 +3,7 @@ import { ApiError, get, isUnauthorized, mutate } from "./api.js";
 import { renderAlerts } from "./alerts.js";
 import { renderAssigned } from "./assigned.js";
 import { renderActive } from "./coupons.js";
+import { followCounts } from "./counts.js";
 import { formatNumber, h, icon, toast } from "./dom.js";
 import { renderImporter } from "./importer.js";
 import { poolNameProblem } from "./pools.js";
@@ -53,19 +54,17 @@ function mount(main, initialPool, initialTab, view) {
     },
   };
 
-  const importer = renderImporter(state, () => {
-    active.markStale();
-    state.refreshPool();
-  });
-  const header = renderHeader(state, importer);
   const stats = renderStats(state);
+  state.counts = followCounts(state, { isAlive: () => stats.el.isConnected, onStatus: stats.showStatus });
+  const importer = renderImporter(state, () => active.markStale());
+  const header = renderHeader(state, importer);
   const alerts = renderAlerts(state);
   const active = renderActive(state);
   const assigned = renderAssigned(state, () => active.markStale());
   const tabs = renderTabs({ active, assigned }, initialTab);
   view.showTab = tabs.show;
 
-  main.replaceChildren(h("div", { class: "page" }, backLink(), header, importer.el, stats, alerts, tabs.el));
+  main.replaceChildren(h("div", { class: "page" }, backLink(), header, importer.el, stats.el, alerts, tabs.el));
   document.title = `${pool.name} · Coupon Management`;
   state.onPool((p) => (document.title = `${p.name} · Coupon Management`));
 }
@@ -140,7 +139,22 @@ function renderStats(state) {
   const update = (pool) => tiles.forEach((t) => (t.value.textContent = formatNumber(pool.counts?.[t.key] ?? 0)));
   update(state.pool);
   state.onPool(update);
-  return h("section", { class: "stats", "aria-label": "Coupon counts" }, tiles.map((t) => t.el));
+  const status = h("div", { class: "counts-status", role: "status", "aria-live": "polite", dataset: { testid: "counts-status" } });
+  const el = h("section", { class: "stats", "aria-label": "Coupon counts" }, tiles.map((t) => t.el), status);
+
+  function showStatus(next) {
+    el.toggleAttribute("aria-busy", next === "updating");
+    el.dataset.counts = next;
+    if (next === "updating") {
+      status.replaceChildren(h("span", { class: "spinner", "aria-hidden": "true" }), "Updating counts… they follow each change within a few seconds.");
+    } else if (next === "late") {
+      const again = h("button", { type: "button", class: "btn-link", text: "Refresh counts", onclick: () => state.counts.recheck() });
+      status.replaceChildren(icon("alert", "icon icon-sm"), "Counts are taking longer than usual to update. ", again);
+    } else {
+      status.replaceChildren();
+    }
+  }
+  return { el, showStatus };
 }
 
 function renderTabs(panels, initialTab) {
