@@ -20,6 +20,8 @@ class Settings(ServiceSettings):
     import_lease_seconds: float = 30.0
     import_poll_interval_seconds: float = 2.0
     outbox_relay_interval_seconds: float = 0.2
+    # A single add journalled this long ago and not finished is taken as crashed and completed.
+    add_repair_after_seconds: float = 30.0
     stock_level_interval_seconds: float = 60.0
     expiry_sweep_interval_seconds: float = 10.0
     # The pool list is served from memory, refreshed in the background when older than this.

@@ -14,6 +14,8 @@ SLOTS = "slots"
 # Ours only.
 POOL_NAMES = "pool_names"
 COUPON_KEYS = "coupon_keys"
+# Single adds between claiming the code and storing the coupon (normally empty).
+PENDING_ADDS = "pending_adds"
 POOL_STATS = "pool_stats"
 IMPORTS = "imports"
 IMPORT_CHUNKS = "import_chunks"

@@ -1,5 +1,6 @@
 """Coupon rules of the contract: one place validates a coupon, whether added alone or imported."""
 
+import json
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +32,11 @@ class Coupon:
 
     def is_expired(self, now: datetime) -> bool:
         return self.pool_expires_at is not None and self.pool_expires_at <= now
+
+    def identity(self) -> str:
+        """What makes two adds of this code "the same add" (the API has no request id for it)."""
+        expires = self.pool_expires_at.isoformat() if self.pool_expires_at else None
+        return json.dumps([self.code, self.message, expires, self.user_expiration, self.max_assignments])
 
     def stock_fields(self) -> dict[str, Any]:
         """The fields of a ``stock.<pool_id>`` document (its ``_id`` is the code)."""

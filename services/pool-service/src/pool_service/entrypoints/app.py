@@ -17,6 +17,7 @@ from pool_service.dashboard import dashboard_router
 from pool_service.entrypoints import routes_coupons, routes_forecast, routes_history, routes_imports, routes_pools
 from pool_service.entrypoints.background import every, relay_outbox
 from pool_service.entrypoints.projector_consumer import Projector
+from pool_service.service_layer.coupons import repair_pending_adds
 from pool_service.service_layer.errors import PoolServiceError
 from pool_service.settings import Settings
 
@@ -72,6 +73,12 @@ def _start_background(runtime: Runtime) -> None:
     loops = [
         every(s.outbox_relay_interval_seconds, stop, lambda: relay_outbox(runtime), "outbox relay"),
         every(s.import_poll_interval_seconds, stop, runtime.imports.resume_stale, "import poll"),
+        every(
+            s.import_poll_interval_seconds,
+            stop,
+            lambda: repair_pending_adds(runtime.store, s.add_repair_after_seconds),
+            "add repair",
+        ),
         Projector(runtime).run(),
     ]
     runtime.tasks.extend(asyncio.create_task(loop) for loop in loops)

@@ -5,10 +5,11 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
+from uuid import NAMESPACE_URL, uuid4, uuid5
 
 from coupon_shared.events import CouponsAdded, CouponsAddedData, CouponsRemoved, CouponsRemovedData, utc_now
 from pool_service.adapters.outbox import record_events
-from pool_service.adapters.store import COUPON_KEYS, EXPIRY_BUCKETS, SLOTS, Store, stock_name
+from pool_service.adapters.store import COUPON_KEYS, EXPIRY_BUCKETS, PENDING_ADDS, SLOTS, Store, stock_name
 from pool_service.domain.coupons import Coupon, coupon_from_stock, matches_search
 from pool_service.domain.expiry import expiry_bucket
 from pool_service.service_layer.errors import CouponAssignedError, CouponNotFoundError, DuplicateCodeError
@@ -41,15 +42,64 @@ async def file_expiries(store: Store, pool_id: str, coupons: list[Coupon]) -> No
 
 
 async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:
+    """Add one coupon; a retry of the same add that stopped half-way finishes it.
+
+    The add is journalled in ``pending_adds`` before it claims the code, and the
+    journal entry is dropped once stock and event are stored. So a crash between
+    claiming the code and storing the coupon leaves an entry that a retry with the
+    same fields (or ``repair_pending_adds``) completes; any other add of the code is 409.
+    """
     await get_pool(store, pool_id)
-    event = CouponsAdded(data=CouponsAddedData(pool_id=pool_id, count=1))
-    [created] = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, coupon.code, f"add:{event.event_id}")])
-    if not created:
-        raise DuplicateCodeError(coupon.code)
+    add_id = f"add:{uuid4()}"
+    pending = {"_id": add_id, "pool_id": pool_id, "code": coupon.code, "identity": coupon.identity(), "at": utc_now()}
+    await store.insert_new(PENDING_ADDS, [{**pending, **coupon.stock_fields()}])
+    holder = await _claim_code(store, pool_id, coupon.code, add_id, coupon.identity())
+    if holder != add_id:
+        await store.delete(PENDING_ADDS, add_id)
+        unfinished = await store.get(PENDING_ADDS, holder) if holder is not None else None
+        if holder is None or unfinished is None or unfinished["identity"] != coupon.identity():
+            raise DuplicateCodeError(coupon.code)
+        add_id = holder  # the same add, stopped after claiming the code: finish that one
+    await _finish_add(store, pool_id, coupon, add_id)
+    return coupon
+
+
+async def _claim_code(store: Store, pool_id: str, code: str, add_id: str, identity: str) -> str | None:
+    """The add that holds the code (this one if its insert won); None if an import holds it."""
+    key = {**key_doc(pool_id, code, add_id), "identity": identity}
+    [created] = await store.insert_new(COUPON_KEYS, [key])
+    if created:
+        return add_id
+    existing = await store.get(COUPON_KEYS, key["_id"])
+    owner = str(existing["by"]) if existing else ""
+    return owner if owner.startswith("add:") else None
+
+
+async def _finish_add(store: Store, pool_id: str, coupon: Coupon, add_id: str) -> None:
+    # Every step is an insert of a fixed _id (the event's id comes from the add's id),
+    # so finishing twice — a retry racing the repair pass — stores everything once.
     await file_expiries(store, pool_id, [coupon])
     await store.insert_new(stock_name(pool_id), [stock_doc(coupon)])
-    await record_events(store, [event])
-    return coupon
+    event_id = uuid5(NAMESPACE_URL, f"coupon-add/{add_id}")
+    await record_events(store, [CouponsAdded(event_id=event_id, data=CouponsAddedData(pool_id=pool_id, count=1))])
+    await store.delete(PENDING_ADDS, add_id)
+
+
+async def repair_pending_adds(store: Store, older_than_seconds: float) -> int:
+    """Finish or drop adds that stopped half-way (their process died); returns how many were settled."""
+    settled = 0
+    cutoff = utc_now().timestamp() - older_than_seconds
+    async for doc in store.stream(PENDING_ADDS):
+        if doc["at"].timestamp() > cutoff:
+            continue  # its request may still be running
+        coupon = coupon_from_stock(doc["code"], doc)
+        holder = await _claim_code(store, doc["pool_id"], doc["code"], doc["_id"], doc["identity"])
+        if holder == doc["_id"]:
+            await _finish_add(store, doc["pool_id"], coupon, doc["_id"])
+        else:
+            await store.delete(PENDING_ADDS, doc["_id"])
+        settled += 1
+    return settled
 
 
 async def list_active_coupons(
