@@ -7,10 +7,10 @@ group of its own.
 """
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -32,7 +32,8 @@ class Replica:
         self.url = f"http://127.0.0.1:{port}"
 
 
-ReplicaFactory = Callable[[], Replica]
+class ReplicaFactory(Protocol):
+    def __call__(self, extra_env: Mapping[str, str] | None = None) -> Replica: ...
 
 
 async def seed_pool(
@@ -88,6 +89,7 @@ def replica_env(kafka_bootstrap: str, mongo_url: str, db_name: str, group: str, 
         "ASSIGNMENT_SERVICE_HTTP_PORT": str(port),
         "ASSIGNMENT_SERVICE_RESUME_AFTER_SECONDS": "3",
         "ASSIGNMENT_SERVICE_JANITOR_INTERVAL_SECONDS": "1",
+        "ASSIGNMENT_SERVICE_JOURNAL_BUCKET_SECONDS": "1",
     }
 
 
@@ -104,9 +106,9 @@ async def replicas(
     await start_group_at_end(kafka_bootstrap, consumer_group)
     started: list[Replica] = []
 
-    def start() -> Replica:
+    def start(extra_env: Mapping[str, str] | None = None) -> Replica:
         port = free_port()
-        env = replica_env(kafka_bootstrap, mongo_url, db_name, consumer_group, port)
+        env = {**replica_env(kafka_bootstrap, mongo_url, db_name, consumer_group, port), **(extra_env or {})}
         process = ServiceProcess(f"assignment-{len(started)}", python_module("assignment_service"), env, tmp_path)
         replica = Replica(process, port)
         process.wait_ready(f"{replica.url}/readyz")

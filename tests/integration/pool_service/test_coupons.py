@@ -119,3 +119,18 @@ async def test_remove_unassigned_then_assigned(
     assert refused.status_code == 409
     assert refused.json()["code"] == "coupon-assigned"
     assert (await api.delete(f"{path}/NEVER")).status_code == 404
+
+
+async def test_remove_a_used_unlimited_coupon_is_409(
+    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    pool = await new_pool(api)
+    path = f"/v1/pools/{pool['id']}/coupons"
+    await api.post(path, json={"code": "ALL", "max_assignments": None})
+    # An unlimited code's uses are per-email slots; before the first, the assignment
+    # service takes slot 0 as a first-use marker, which is what removal must see.
+    await mongo_client[db_name]["slots"].insert_one({"_id": f"{pool['id']}:ALL:0", "first_use": True})
+    refused = await api.delete(f"{path}/ALL")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "coupon-assigned"
+    assert [c["code"] for c in (await api.get(path)).json()["items"]] == ["ALL"]

@@ -3,10 +3,12 @@
 import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from assignment_service.domain.claim import ClaimRecord
+from assignment_service.domain.journal import JournalBucket
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
-from assignment_service.service_layer.ports import RETIRED, SlotContent
+from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
 
 
 class FakeStore:
@@ -18,6 +20,9 @@ class FakeStore:
         self.claims: dict[str, ClaimRecord] = {}
         self.guards: dict[str, str] = {}
         self.slots: dict[str, Assignment | str] = {}
+        self.intents: set[tuple[str, int]] = set()
+        # bucket → journal entries ("open|rid", "done|rid", "lease|n" → lease end)
+        self.journal: dict[int, dict[str, datetime | None]] = {}
 
     def add_pool(self, pool_id: str, coupons: Sequence[Coupon] = ()) -> None:
         self.pools.add(pool_id)
@@ -45,10 +50,15 @@ class FakeStore:
         await asyncio.sleep(0)
         return self.claims.get(request_id)
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
         await asyncio.sleep(0)
+        won = []
         for rid, attempt, candidate in intents:
-            self.claims[rid] = replace(self.claims[rid], intent=candidate, attempt=attempt)
+            won.append((rid, attempt) not in self.intents)
+            if won[-1]:
+                self.intents.add((rid, attempt))
+                self.claims[rid] = replace(self.claims[rid], intent=candidate, attempt=attempt)
+        return won
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
         await asyncio.sleep(0)
@@ -90,7 +100,50 @@ class FakeStore:
         content = self.slots.get(slot_id)
         if content is None:
             return None
+        if content == FIRST_USE:
+            return FIRST_USE
         return content if isinstance(content, Assignment) else RETIRED
+
+    async def mark_first_uses(self, slot_ids: Sequence[str]) -> list[bool]:
+        await asyncio.sleep(0)
+        won = []
+        for sid in slot_ids:
+            won.append(sid not in self.slots)
+            self.slots.setdefault(sid, FIRST_USE)
+        return won
+
+    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+        await asyncio.sleep(0)
+        for rid in request_ids:
+            self.journal.setdefault(bucket, {}).setdefault(f"open|{rid}", None)
+
+    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+        await asyncio.sleep(0)
+        for rid in request_ids:
+            self.journal.setdefault(bucket, {}).setdefault(f"done|{rid}", None)
+
+    async def journal_buckets(self) -> list[int]:
+        await asyncio.sleep(0)
+        return sorted(self.journal)
+
+    async def read_journal(self, bucket: int) -> JournalBucket:
+        await asyncio.sleep(0)
+        entries = self.journal.get(bucket, {})
+        ids = {kind: {k.split("|", 1)[1] for k in entries if k.startswith(kind)} for kind in ("open", "done")}
+        leases = {int(k.split("|")[1]): until for k, until in entries.items() if k.startswith("lease") and until}
+        return JournalBucket(bucket, frozenset(ids["open"]), frozenset(ids["done"]), leases)
+
+    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool:
+        await asyncio.sleep(0)
+        entries = self.journal.setdefault(bucket, {})
+        if f"lease|{generation}" in entries:
+            return False
+        entries[f"lease|{generation}"] = until
+        return True
+
+    async def drop_journal(self, bucket: int) -> None:
+        await asyncio.sleep(0)
+        self.journal.pop(bucket, None)
 
     async def pool_ids(self) -> list[str]:
         await asyncio.sleep(0)

@@ -19,6 +19,7 @@ from assignment_service.domain.model import (
     slot_id,
 )
 from assignment_service.service_layer.engine import ClaimEngine
+from assignment_service.service_layer.ports import FIRST_USE
 from assignment_service.service_layer.stock import StockCandidates
 from tests.unit.assignment_service.fakes import FakePublisher, FakeStore
 
@@ -148,7 +149,10 @@ async def test_an_unlimited_code_serves_every_email_once() -> None:
     engine = engine_on(store)
     answers = await engine.claim([request(n) for n in range(20)])
     assert all(isinstance(a, Answer) and isinstance(a.outcome, Assignment) for a in answers)
-    assert len(store.slots) == 20
+    assert sum(isinstance(s, Assignment) for s in store.slots.values()) == 20
+    # Slot 0 is the first-use marker taken before the first per-email use: it keeps removals out.
+    assert store.slots[slot_id(POOL, "ALL", 0)] == FIRST_USE
+    assert len(store.slots) == 21
 
 
 async def test_a_retired_coupon_is_skipped() -> None:
@@ -211,3 +215,24 @@ def test_claim_records_know_their_age() -> None:
     record = ClaimRecord(request(1), "fp", NOW)
     assert record.is_old(NOW + timedelta(seconds=11), 10)
     assert not record.is_old(NOW + timedelta(seconds=9), 10)
+
+
+async def test_a_used_unlimited_coupon_cannot_be_retired() -> None:
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon("ALL", max_assignments=None)])
+    await claim_one(engine_on(store), request(1))
+    assert not store.retire(POOL, "ALL"), "slot 0 holds the first-use marker"
+
+
+async def test_an_unlimited_coupon_retired_while_queued_is_never_handed_out() -> None:
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon("ALL", max_assignments=None), Coupon("K1"), Coupon("K2")])
+    candidates = StockCandidates(store, lambda: NOW, refill_interval=60.0)
+    engine = ClaimEngine(store, FakePublisher(), candidates, lambda: NOW)
+    candidates.queue(POOL).add(store.stock[POOL].values())  # read before pool-service removed it
+    assert store.retire(POOL, "ALL")
+    answers = await engine.claim([request(n) for n in range(3)])
+    outcomes = [a.outcome for a in answers if isinstance(a, Answer)]
+    assert sorted(o.code for o in outcomes if isinstance(o, Assignment)) == ["K1", "K2"]
+    assert [o.reason for o in outcomes if isinstance(o, Rejection)] == ["pool_exhausted"]
+    assert store.slots[slot_id(POOL, "ALL", 0)] == "retired"

@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import AsyncMongoClient
 
+from assignment_service.adapters.crash_hook import CrashBeforePublish
 from assignment_service.adapters.mongo_store import MongoClaimStore
 from assignment_service.adapters.publisher import KafkaOutcomePublisher
 from assignment_service.entrypoints.claim_consumer import ClaimRecordHandler
 from assignment_service.service_layer.claims import ClaimService
 from assignment_service.service_layer.engine import ClaimEngine
+from assignment_service.service_layer.janitor import Janitor
+from assignment_service.service_layer.ports import OutcomePublisher
 from assignment_service.service_layer.stock import StockCandidates
 from assignment_service.settings import Settings
 from coupon_shared.kafka import create_consumer, create_producer
@@ -34,6 +37,7 @@ class Components:
     store: MongoClaimStore
     claims: ClaimService
     handler: ClaimRecordHandler
+    janitor: Janitor
 
     async def kafka_ready(self) -> bool:
         try:
@@ -49,9 +53,25 @@ def build(settings: Settings) -> Components:
     mongo = create_mongo_client(settings.mongo_url, "assignment-service")
     store = MongoClaimStore(mongo[settings.mongo_db])
     producer = create_producer(settings.kafka_bootstrap, "assignment-service")
-    publisher = KafkaOutcomePublisher(producer)
+    publisher: OutcomePublisher = KafkaOutcomePublisher(producer)
+    if settings.test_crash_before_publish_email:
+        publisher = CrashBeforePublish(publisher, settings.test_crash_before_publish_email)
     candidates = StockCandidates(store, millisecond_now, batch_size=settings.stock_batch)
-    engine = ClaimEngine(store, publisher, candidates, millisecond_now, resume_after=settings.resume_after_seconds)
+    engine = ClaimEngine(
+        store,
+        publisher,
+        candidates,
+        millisecond_now,
+        resume_after=settings.resume_after_seconds,
+        journal_bucket_seconds=settings.journal_bucket_seconds,
+    )
+    janitor = Janitor(
+        store,
+        engine,
+        millisecond_now,
+        bucket_seconds=settings.journal_bucket_seconds,
+        grace_seconds=settings.resume_after_seconds,
+    )
     claims = ClaimService(
         engine,
         publisher,
@@ -60,4 +80,5 @@ def build(settings: Settings) -> Components:
         wait_for_holder=settings.wait_for_holder_seconds,
     )
     consumer = create_consumer(settings.kafka_bootstrap, settings.consumer_group, CLAIM_REQUESTS)
-    return Components(settings, mongo, producer, consumer, store, claims, ClaimRecordHandler(claims, producer))
+    handler = ClaimRecordHandler(claims, producer)
+    return Components(settings, mongo, producer, consumer, store, claims, handler, janitor)

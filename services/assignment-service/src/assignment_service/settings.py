@@ -17,7 +17,12 @@ class Settings(ServiceSettings):
     stock_batch: int = 2000
     # A pending claim older than this may be finished by any replica (its owner died).
     resume_after_seconds: float = 10.0
+    # HTTP claims are journaled in buckets this long; the janitor sweeps a bucket once it is
+    # RESUME_AFTER_SECONDS old, every JANITOR_INTERVAL_SECONDS.
+    journal_bucket_seconds: float = 5.0
     janitor_interval_seconds: float = 5.0
     # How long a claim waits for another replica to finish the email's earlier claim.
     wait_for_holder_seconds: float = 30.0
     max_body_bytes: int = 16_384
+    # Tests only (crash-safety test of the janitor): exit before publishing an outcome for this email.
+    test_crash_before_publish_email: str | None = None

@@ -7,6 +7,7 @@ existing ``_id``, plus the delete of an email guard by the claim that created it
 
 import time
 from collections.abc import Sequence
+from datetime import datetime
 
 from pymongo import DeleteOne
 from pymongo.asynchronous.cursor import AsyncCursor
@@ -14,8 +15,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from assignment_service.adapters import documents
 from assignment_service.domain.claim import ClaimRecord
+from assignment_service.domain.journal import JournalBucket
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
-from assignment_service.service_layer.ports import RETIRED, SlotContent
+from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
 from coupon_shared.mongo import Document, insert_new
 
 CLAIMS = "claims"
@@ -24,6 +26,8 @@ CLAIM_OUTCOMES = "claim_outcomes"
 POOL_EMAILS = "pool_emails"
 SLOTS = "slots"
 POOLS = "pools"
+# One small collection per time bucket (``claim_journal.<start>``): swept by streaming it, then dropped whole.
+JOURNAL_PREFIX = "claim_journal."
 
 
 class MongoClaimStore:
@@ -75,9 +79,9 @@ class MongoClaimStore:
             found.append(doc)
         return found
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
         docs = [{"_id": documents.intent_id(rid, n), **documents.candidate_doc(c)} for rid, n, c in intents]
-        await insert_new(self._db[CLAIM_INTENTS], docs)
+        return await insert_new(self._db[CLAIM_INTENTS], docs)
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
         docs = [{"_id": o.request_id, **documents.outcome_doc(o)} for o in outcomes]
@@ -102,11 +106,53 @@ class MongoClaimStore:
         doc = await self._db[SLOTS].find_one({"_id": slot_id})
         if doc is None:
             return None
+        if doc.get("first_use") is True:
+            return FIRST_USE
         if doc.get("retired") or "request_id" not in doc:
             return RETIRED
         return documents.assignment_from(doc)
+
+    async def mark_first_uses(self, slot_ids: Sequence[str]) -> list[bool]:
+        return await insert_new(self._db[SLOTS], [{"_id": sid, "first_use": True} for sid in slot_ids])
+
+    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+        await insert_new(self._db[f"{JOURNAL_PREFIX}{bucket}"], [{"_id": f"open|{rid}"} for rid in request_ids])
+
+    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+        await insert_new(self._db[f"{JOURNAL_PREFIX}{bucket}"], [{"_id": f"done|{rid}"} for rid in request_ids])
+
+    async def journal_buckets(self) -> list[int]:
+        names = await self._db.list_collection_names()
+        return sorted(int(n.removeprefix(JOURNAL_PREFIX)) for n in names if _is_journal(n))
+
+    async def read_journal(self, bucket: int) -> JournalBucket:
+        # Unfiltered: a stream of this one small collection, no scan of anything shared.
+        opened: set[str] = set()
+        closed: set[str] = set()
+        leases: dict[int, datetime] = {}
+        async for doc in self._db[f"{JOURNAL_PREFIX}{bucket}"].find({}):
+            kind, _, rest = str(doc["_id"]).partition("|")
+            if kind == "open":
+                opened.add(rest)
+            elif kind == "done":
+                closed.add(rest)
+            elif kind == "lease":
+                leases[int(rest)] = doc["until"]
+        return JournalBucket(bucket, frozenset(opened), frozenset(closed), leases)
+
+    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool:
+        lease = {"_id": f"lease|{generation}", "until": until}
+        [won] = await insert_new(self._db[f"{JOURNAL_PREFIX}{bucket}"], [lease])
+        return won
+
+    async def drop_journal(self, bucket: int) -> None:
+        await self._db.drop_collection(f"{JOURNAL_PREFIX}{bucket}")
 
     async def pool_ids(self) -> list[str]:
         """Every live pool, in storage order: one unfiltered pass over the (small) pools collection."""
         cursor = self._db[POOLS].find({}, {"deleted": 1})
         return [str(doc["_id"]) async for doc in cursor if not doc.get("deleted", False)]
+
+
+def _is_journal(name: str) -> bool:
+    return name.startswith(JOURNAL_PREFIX) and name.removeprefix(JOURNAL_PREFIX).isdigit()

@@ -54,6 +54,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         tasks = [
             asyncio.create_task(run_batch_consumer(c.consumer, c.handler, stop), name="claim-consumer"),
             asyncio.create_task(c.claims.run_batcher(), name="claim-batcher"),
+            asyncio.create_task(c.janitor.run(settings.janitor_interval_seconds), name="claim-janitor"),
         ]
         for task in tasks:
             task.add_done_callback(_die_if_failed)

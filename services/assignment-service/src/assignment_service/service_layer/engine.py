@@ -7,12 +7,21 @@ Every step is an unordered insert that may lose to an existing ``_id``:
 2. ``pool_emails``  — one coupon per email per pool. Losing means the email is
                       served by another request: this one gets that coupon.
 3. ``slots``        — one use of one coupon. Losing means the use is taken: the
-                      claim records its next intent and tries again.
+                      claim records its next intent and tries again. An
+                      unlimited coupon's slot 0 is taken first as its
+                      first-use marker, so pool-service cannot retire a used one.
 
 Nothing else decides who gets what, so replicas, redeliveries and restarts can
 only lose inserts, never hand out a use twice. Outcomes are published after the
 winning insert (the slot *is* the stored assignment), then stored in
 ``claim_outcomes``; a claim found without one is finished again (resumed).
+
+Two processes may finish one claim (a janitor and a late owner): each later
+intent is an insert too, and only the process that recorded intent k tries a new
+use for it — the other defers; both may try a recorded use, and the one that
+loses its slot finds it held by the same request.
+HTTP claims are journaled (``domain/journal.py``) so that a janitor finishes them
+if their process dies and their client never retries.
 """
 
 import asyncio
@@ -30,6 +39,7 @@ from assignment_service.domain.claim import (
     new_record,
     repeat_of,
 )
+from assignment_service.domain.journal import bucket_of
 from assignment_service.domain.model import (
     Assignment,
     Candidate,
@@ -39,8 +49,9 @@ from assignment_service.domain.model import (
     RejectionReason,
     assign,
     email_guard_id,
+    slot_id,
 )
-from assignment_service.service_layer.ports import RETIRED, ClaimStore, OutcomePublisher
+from assignment_service.service_layer.ports import FIRST_USE, RETIRED, ClaimStore, OutcomePublisher
 from assignment_service.service_layer.stock import StockCandidates
 
 
@@ -63,7 +74,9 @@ class _Work:
 @dataclass
 class _Batch:
     now: datetime
+    bucket: int
     results: dict[str, Result] = field(default_factory=dict)
+    journaled: list[str] = field(default_factory=list)
     decided: list[Outcome] = field(default_factory=list)
 
     def answer(self, outcome: Outcome, *, replayed: bool = False, existing: bool = False) -> None:
@@ -79,13 +92,18 @@ class ClaimEngine:
         publisher: OutcomePublisher,
         candidates: StockCandidates,
         clock: Callable[[], datetime],
+        *,
         resume_after: float = 10.0,
+        journal_bucket_seconds: float = 5.0,
     ) -> None:
         self._store = store
         self._publisher = publisher
         self._candidates = candidates
         self._clock = clock
         self._resume_after = resume_after
+        self._bucket_seconds = journal_bucket_seconds
+        # Slot-0 ids of unlimited coupons whose first-use marker is known to be there: never retired now.
+        self._first_used: set[str] = set()
         # Claims this process inserted and has not finished: it may resume them at once.
         self._owned: set[str] = set()
         # The candidate queues are per process; one batch at a time uses them.
@@ -101,7 +119,8 @@ class ClaimEngine:
                 first: dict[str, tuple[int, ClaimRequest]] = {}
                 for position, request in remaining:
                     first.setdefault(request.request_id, (position, request))
-                batch = _Batch(now=self._clock())
+                now = self._clock()
+                batch = _Batch(now=now, bucket=bucket_of(now, self._bucket_seconds))
                 await self._decide([request for _, request in first.values()], batch)
                 await self._finish(batch)
                 for position, request in first.values():
@@ -110,6 +129,9 @@ class ClaimEngine:
         return [result for result in results if result is not None]
 
     async def _decide(self, requests: list[ClaimRequest], batch: _Batch) -> None:
+        # Kafka claims come back by redelivery; only HTTP claims need the journal to be finished after a crash.
+        batch.journaled = [r.request_id for r in requests if r.origin == "http"]
+        await self._store.open_claims(batch.bucket, batch.journaled)
         records = [await self._new_record(request, batch.now) for request in requests]
         won = await self._store.insert_claims(records)
         work: list[_Work] = []
@@ -194,13 +216,15 @@ class ClaimEngine:
     async def _take_slots(self, ready: list[_Work], batch: _Batch) -> None:
         while ready:
             ready = await self._with_intents(ready, batch)
+            await self._first_uses(ready)
             attempts = [(w, w.intent, assign(w.request, w.intent, batch.now)) for w in ready if w.intent]
             won = await self._store.insert_slots(
                 [(intent.slot_for(w.request.pool_id, w.request.email), a) for w, intent, a in attempts]
             )
-            ready = []
+            ready = [w for w in ready if w.intent is None]
             for (w, intent, assignment), created in zip(attempts, won, strict=True):
-                earlier = None if created or not w.resumed else await self._earlier(w.request, intent)
+                # A lost slot may hold this very request: taken by another process finishing it.
+                earlier = None if created else await self._earlier(w.request, intent)
                 if created:
                     batch.answer(assignment)
                 elif earlier is not None:
@@ -221,8 +245,42 @@ class ClaimEngine:
         for w in fresh:
             w.attempt += 1
             w.intent_stored = True
-        await self._store.add_intents([(w.request.request_id, w.attempt, w.intent) for w in fresh if w.intent])
-        return ready
+        won = await self._store.add_intents([(w.request.request_id, w.attempt, w.intent) for w in fresh if w.intent])
+        for w, created in zip(fresh, won, strict=True):
+            if not created:
+                # Another process recorded this attempt and is finishing the claim: it alone picks the use.
+                self._give_back(w.request.pool_id, w.intent)
+                w.intent = None
+                self._owned.discard(w.request.request_id)
+                batch.results[w.request.request_id] = Deferred(w.request.request_id)
+        return [w for w in ready if w.intent is not None]
+
+    async def _first_uses(self, ready: list[_Work]) -> None:
+        """Take slot 0 of an unlimited coupon before its first use; a retired coupon's slot 0 is the removal's.
+
+        Without it, a used unlimited coupon (uses are per-email slots) would look
+        unassigned to pool-service's removal, which reserves slot 0.
+        """
+        unmarked = {
+            slot_id(w.request.pool_id, w.intent.coupon.code, 0): (w.request.pool_id, w.intent.coupon.code)
+            for w in ready
+            if w.intent is not None and w.intent.coupon.max_assignments is None
+        }
+        unmarked = {sid: ref for sid, ref in unmarked.items() if sid not in self._first_used}
+        if not unmarked:
+            return
+        won = await self._store.mark_first_uses(list(unmarked))
+        retired: set[str] = set()
+        for sid, created in zip(unmarked, won, strict=True):
+            if created or await self._store.get_slot(sid) == FIRST_USE:
+                self._first_used.add(sid)
+            else:
+                retired.add(sid)
+                pool_id, code = unmarked[sid]
+                self._candidates.queue(pool_id).drop(code)
+        for w in ready:
+            if w.intent is not None and slot_id(w.request.pool_id, w.intent.coupon.code, 0) in retired:
+                w.intent = None
 
     async def _earlier(self, request: ClaimRequest, intent: Candidate) -> Assignment | None:
         """A resumed claim may have taken its intended use before the crash."""
@@ -274,6 +332,9 @@ class ClaimEngine:
     async def _finish(self, batch: _Batch) -> None:
         await self._publisher.publish(batch.decided)
         await self._store.insert_outcomes(batch.decided)
+        # Closed only once the outcome is stored; a Conflict closes nothing (the key's own claim may be open).
+        closed = [rid for rid in batch.journaled if isinstance(batch.results.get(rid), Answer)]
+        await self._store.close_claims(batch.bucket, closed)
         for rid, result in batch.results.items():
             if isinstance(result, Answer | Conflict):
                 self._owned.discard(rid)

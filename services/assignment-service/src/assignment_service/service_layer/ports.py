@@ -1,13 +1,17 @@
 """What the claim engine needs from the outside world (Mongo and Kafka in production, fakes in unit tests)."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Literal, Protocol
 
 from assignment_service.domain.claim import ClaimRecord
+from assignment_service.domain.journal import JournalBucket
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 
 RETIRED: Literal["retired"] = "retired"
-SlotContent = Assignment | Literal["retired"] | None
+# Slot 0 of an unlimited coupon, taken before its first per-email use: it keeps pool-service's removal out.
+FIRST_USE: Literal["first_use"] = "first_use"
+SlotContent = Assignment | Literal["retired", "first_use"] | None
 
 
 class ClaimStore(Protocol):
@@ -25,8 +29,8 @@ class ClaimStore(Protocol):
 
     async def get_claim(self, request_id: str) -> ClaimRecord | None: ...
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> None:
-        """(request_id, attempt, use) — recorded before the use is tried."""
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
+        """(request_id, attempt, use) — recorded before the use is tried; False: another process recorded it."""
         ...
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
@@ -44,6 +48,24 @@ class ClaimStore(Protocol):
     async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]: ...
 
     async def get_slot(self, slot_id: str) -> SlotContent: ...
+
+    async def mark_first_uses(self, slot_ids: Sequence[str]) -> list[bool]:
+        """Take slot 0 of unlimited coupons as their first-use marker; False: already taken (used or retired)."""
+        ...
+
+    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+        """Journal HTTP claims as open in a time bucket, before anything of theirs is stored."""
+        ...
+
+    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None: ...
+
+    async def journal_buckets(self) -> list[int]: ...
+
+    async def read_journal(self, bucket: int) -> JournalBucket: ...
+
+    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool: ...
+
+    async def drop_journal(self, bucket: int) -> None: ...
 
 
 class OutcomePublisher(Protocol):

@@ -1,0 +1,67 @@
+"""A replica killed between storing a claim's slot and publishing it, whose client never retries:
+the janitor of another replica publishes the CouponAssigned, once."""
+
+import asyncio
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+
+from assignment_service.adapters.crash_hook import CRASH_EXIT_CODE
+from coupon_shared.events import CouponAssigned, InvalidEventError, parse_event
+from coupon_shared.mongo import Document
+from coupon_shared.topics import ASSIGNED, CLAIM_REJECTED
+from tests.integration.assignment_service.conftest import ReplicaFactory, seed_pool
+from tests.support.kafka_probe import KafkaProbe
+from tests.support.random_refs import random_email, random_request_id
+
+pytestmark = pytest.mark.integration
+
+# Test replicas: 1 s journal buckets, a 3 s grace (RESUME_AFTER_SECONDS), a sweep every second.
+JANITOR_PERIOD = 1 + 3 + 1
+
+
+async def test_an_abandoned_http_claim_is_published_by_the_janitor_exactly_once(
+    replicas: ReplicaFactory,
+    kafka_bootstrap: str,
+    mongo_client: AsyncMongoClient[Document],
+    db_name: str,
+    auth: dict[str, str],
+) -> None:
+    pool_id = await seed_pool(mongo_client, db_name, [f"JAN-{n}" for n in range(5)])
+    victim, request_id = random_email(), random_request_id()
+    survivor = replicas()
+    doomed = replicas({"ASSIGNMENT_SERVICE_TEST_CRASH_BEFORE_PUBLISH_EMAIL": victim})
+    async with (
+        KafkaProbe(kafka_bootstrap, ASSIGNED, CLAIM_REJECTED) as probe,
+        httpx.AsyncClient(headers=auth, timeout=10.0) as client,
+    ):
+        with pytest.raises(httpx.TransportError):
+            await client.post(
+                f"{doomed.url}/v1/pools/{pool_id}/claims",
+                json={"email": victim},
+                headers={"Idempotency-Key": request_id},
+            )
+        assert doomed.process.process.wait(timeout=10) == CRASH_EXIT_CODE
+        # The slot is won and stored (the claim reads as assigned), but nothing was published.
+        stored = (await client.get(f"{survivor.url}/v1/claims/{request_id}")).json()
+        assert stored["state"] == "assigned"
+        assert [r for r in probe.records if _request_of(r.value) == request_id] == []
+
+        # No retry: the janitor alone must publish it, within its period (plus slack for a loaded machine).
+        await probe.wait_for(lambda r: _request_of(r.value) == request_id, timeout=JANITOR_PERIOD + 10)
+        await asyncio.sleep(2 * JANITOR_PERIOD)  # later sweeps must publish nothing more
+        after = (await client.get(f"{survivor.url}/v1/claims/{request_id}")).json()
+    published = [parse_event(r.value) for r in probe.records if _request_of(r.value) == request_id]
+    assert len(published) == 1, f"{len(published)} events for the claim"
+    [event] = published
+    assert isinstance(event, CouponAssigned)
+    assert event.data.code == stored["assignment"]["code"]
+    assert (after["state"], after["assignment"]["code"]) == ("assigned", event.data.code)
+
+
+def _request_of(value: bytes | None) -> str | None:
+    try:
+        return getattr(parse_event(value or b"").data, "request_id", None)
+    except InvalidEventError:
+        return None
