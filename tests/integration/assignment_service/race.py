@@ -25,12 +25,17 @@ class HttpAnswers:
     code: dict[str, str] = field(default_factory=dict)
 
 
-async def produce_claims(bootstrap: str, pool_id: str, asks: Sequence[Ask]) -> None:
+async def produce_claims(
+    bootstrap: str, pool_id: str, asks: Sequence[Ask], *, chunk: int = 0, pause: float = 0.0
+) -> None:
+    """Produce a ClaimRequested per ask; with ``chunk``, pause between chunks so the claims flow for a while."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, linger_ms=5)
     await producer.start()
     try:
         futures = []
-        for ask in asks:
+        for n, ask in enumerate(asks):
+            if chunk and n and n % chunk == 0:
+                await asyncio.sleep(pause)
             data = ClaimRequestedData(request_id=ask.request_id, pool_id=pool_id, email=ask.email, source="race")
             value = encode_event(ClaimRequested(data=data))
             futures.append(await producer.send(CLAIM_REQUESTS, value=value, key=pool_id.encode()))

@@ -133,3 +133,41 @@ async def test_a_replica_killed_mid_burst_breaks_none_of_the_race_invariants(
         )
         await _settled(probe, pool_id, 2000, timeout=180)
     check_race(outcomes_by_request(probe.records, pool_id), burst, CODES, http)
+
+
+async def test_a_replica_joining_and_one_leaving_mid_burst_break_none_of_the_race_invariants(
+    replicas: ReplicaFactory,
+    kafka_bootstrap: str,
+    mongo_client: AsyncMongoClient[Document],
+    db_name: str,
+    auth: dict[str, str],
+) -> None:
+    pool_id = await seed_pool(mongo_client, db_name, CODES)
+    leaving, staying = replicas(), replicas()
+    burst = asks(2000)
+    over_http, over_kafka = burst[::2], burst[1::2]
+    producing = asyncio.Event()
+    flowing_through_rebalances: list[bool] = []
+
+    async def paced_kafka_claims() -> None:
+        producing.set()
+        # 40 chunks, 0.5 s apart: claims keep arriving while the group rebalances twice.
+        await produce_claims(kafka_bootstrap, pool_id, over_kafka, chunk=25, pause=0.5)
+        producing.clear()
+
+    async def join_then_leave() -> None:
+        await producing.wait()
+        await asyncio.to_thread(replicas)  # a third member joins: rebalance
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(leaving.process.stop)  # SIGTERM, a graceful leave: rebalance
+        flowing_through_rebalances.append(producing.is_set())
+
+    async with KafkaProbe(kafka_bootstrap, ASSIGNED, CLAIM_REJECTED) as probe:
+        _, http, _ = await asyncio.gather(
+            paced_kafka_claims(),
+            post_claims([leaving.url, staying.url], pool_id, over_http, auth, concurrency=16),
+            join_then_leave(),
+        )
+        await _settled(probe, pool_id, 2000, timeout=180)
+    assert flowing_through_rebalances == [True], "both rebalances happened while claims were still produced"
+    check_race(outcomes_by_request(probe.records, pool_id), burst, CODES, http)
