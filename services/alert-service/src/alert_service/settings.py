@@ -27,6 +27,12 @@ class AlertServiceSettings(ServiceSettings):
     # partitions to another: bounds the gap after a crash.
     kafka_session_timeout_seconds: float = 30.0
     producer_linger_seconds: float = 0.005
+    # The follow-pools agent takes records in batches: each pool's state is read,
+    # changed by all of its records of the batch, and written (one changelog
+    # record) once. A batch closes when full or this long after the last one,
+    # which bounds the latency batching adds to an alert.
+    batch_max_records: int = 1000
+    batch_max_wait_seconds: float = 0.05
 
     # Bridges: each one is on when configured.
     slack_webhook_url: SecretStr | None = None

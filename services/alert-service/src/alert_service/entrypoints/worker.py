@@ -1,8 +1,8 @@
 """The faust app: topics, tables and the two agents. Thin: rules live in the service layer.
 
 - ``follow_pools`` reads coupon.assigned + coupon.inventory (raw bytes, parsed
-  here so a bad record is dead-lettered and the agent goes on), keeps each pool's
-  state in the ``pool-state`` table and publishes PoolAlerts.
+  here so a bad record is dead-lettered and the agent goes on) in batches, keeps
+  each pool's state in the ``pool-state`` table and publishes PoolAlerts.
 - ``deliver_alerts`` reads coupon.alerts, keeps the recent alerts per pool and
   hands each alert once to every configured bridge.
 """
@@ -19,7 +19,7 @@ from alert_service.adapters.kafka_publisher import KafkaPublisher, SourceRecord
 from alert_service.domain.clock import Clock
 from alert_service.domain.pool_state import PoolState
 from alert_service.service_layer.delivery import RetryPolicy, deliver_with_retries
-from alert_service.service_layer.pool_events import apply_event, read_pool_event, to_pool_alert
+from alert_service.service_layer.pool_events import PoolRecord, apply_events, read_pool_event, to_pool_alert
 from alert_service.service_layer.recent_alerts import remember_alert
 from alert_service.settings import AlertServiceSettings
 from coupon_shared import topics
@@ -75,7 +75,7 @@ class AlertWorker:
         self._settings = settings
         self._channels = list(channels)
         self._retry = RetryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds)
-        self.pools = self._table("pool-state")
+        self.pools = self._pool_keyed_table("pool-state")
         self.recent_alerts = self._table("recent-alerts")
         self.deliveries = self._table("deliveries")
         self._declare_agents()
@@ -83,6 +83,22 @@ class AlertWorker:
     def _table(self, name: str) -> Any:
         schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
         return self.app.Table(name, default=None, partitions=topics.PARTITIONS, schema=schema)
+
+    def _pool_keyed_table(self, name: str) -> Any:
+        """A table written for many pools per batch, outside the record that changed them.
+
+        faust would put a change in the changelog partition of the stream's
+        current record, which in a batch may belong to another pool. Keyed by the
+        raw pool id and partitioned by the producer's partitioner instead, a
+        pool's state lands in the partition its input records are keyed to
+        (both use murmur2 of the pool id's bytes), so recovery and rebalances
+        keep a pool's state with the worker that owns the pool. faust derives
+        the changelog's key serializer from the key type: bytes keys stay raw.
+        """
+        schema: Any = faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json")
+        return self.app.Table(
+            name, default=None, key_type=bytes, partitions=topics.PARTITIONS, schema=schema, use_partitioner=True
+        )
 
     def changelog_topic_names(self) -> list[str]:
         return [table.changelog_topic_name for table in (self.pools, self.recent_alerts, self.deliveries)]
@@ -92,7 +108,7 @@ class AlertWorker:
         return KafkaPublisher(self.app.producer, self._settings.app_id)
 
     def pool_state(self, pool_id: str) -> PoolState | None:
-        stored = self.pools.get(pool_id)
+        stored = self.pools.get(pool_id.encode())
         return PoolState.model_validate(stored) if stored else None
 
     def _declare_agents(self) -> None:
@@ -101,8 +117,9 @@ class AlertWorker:
 
         @self.app.agent(inputs, name="follow-pools")
         async def follow_pools(stream: Any) -> None:
-            async for event in stream.events():
-                await self._guarded(self.on_pool_record, event.message)
+            batches = stream.take_events(self._settings.batch_max_records, self._settings.batch_max_wait_seconds)
+            async for events in batches:
+                await self.on_pool_records([event.message for event in events])
 
         @self.app.agent(alerts, name="deliver-alerts", concurrency=self._settings.delivery_concurrency)
         async def deliver_alerts(stream: Any) -> None:
@@ -130,16 +147,43 @@ class AlertWorker:
                 await asyncio.sleep(0.5 * 2 ** (attempt - 1))
         await self.publisher.dead_letter(record, failure)
 
-    async def on_pool_record(self, record: SourceRecord) -> None:
-        event = read_pool_event(record.topic, record.key, record.value)
-        pool_id = event.data.pool_id
-        applied = apply_event(self.pool_state(pool_id), event, record.topic, record.offset, self.clock.now())
+    async def on_pool_records(self, records: Sequence[SourceRecord]) -> None:
+        """One batch: bad records parked, then each pool's records applied together.
+
+        Pools are independent, so their alerts are published concurrently.
+        """
+        by_pool: dict[str, list[tuple[SourceRecord, PoolRecord]]] = {}
+        for record in records:
+            try:
+                event = read_pool_event(record.topic, record.key, record.value)
+            except InvalidEventError as exc:
+                await self.publisher.dead_letter(record, str(exc))
+                continue
+            by_pool.setdefault(event.data.pool_id, []).append((record, PoolRecord(event, record.topic, record.offset)))
+        await asyncio.gather(*(self._follow_pool(pool_id, items) for pool_id, items in by_pool.items()))
+
+    async def _follow_pool(self, pool_id: str, items: list[tuple[SourceRecord, PoolRecord]]) -> None:
+        try:
+            await self._apply_to_pool(pool_id, [pool_record for _, pool_record in items])
+        except Exception:
+            # Find the record that breaks it: one at a time, each retried and
+            # parked on its own. What was applied is skipped by its offset mark.
+            log.exception("pool %s: batch of %d records failed, applying them one by one", pool_id, len(items))
+            for record, _ in items:
+                await self._guarded(self.on_pool_record, record)
+
+    async def _apply_to_pool(self, pool_id: str, records: Sequence[PoolRecord]) -> None:
+        applied = apply_events(self.pool_state(pool_id), records, self.clock.now())
         if applied.duplicate:
             return
         for alert in applied.alerts:
             await self.publisher.publish_alert(to_pool_alert(alert))
             log.info("pool %s: %s alert %s raised", pool_id, alert.kind, alert.alert_id)
-        self.pools[pool_id] = applied.state.model_dump(mode="json")
+        self.pools[pool_id.encode()] = applied.state.model_dump(mode="json")
+
+    async def on_pool_record(self, record: SourceRecord) -> None:
+        event = read_pool_event(record.topic, record.key, record.value)
+        await self._apply_to_pool(event.data.pool_id, [PoolRecord(event, record.topic, record.offset)])
 
     async def on_alert_record(self, record: SourceRecord) -> None:
         event = parse_event(record.value)

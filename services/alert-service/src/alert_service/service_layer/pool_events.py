@@ -5,6 +5,7 @@ Pure apart from logging: the faust agent reads the state from its table, calls
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID, uuid5
@@ -84,6 +85,28 @@ def apply_event(state: PoolState | None, event: PoolEvent, topic: str, offset: i
     current.mark_applied(topic, offset, event_id)
     current.last_event_at = event.occurred_at
     return Applied(state=current, alerts=raise_due_alerts(current, now))
+
+
+@dataclass(frozen=True)
+class PoolRecord:
+    """An input event with where it was read: the position is what dedupes redelivery."""
+
+    event: PoolEvent
+    topic: str
+    offset: int
+
+
+def apply_events(state: PoolState | None, records: Sequence[PoolRecord], now: datetime) -> Applied:
+    """Apply one pool's records in their order: the state after all of them and every alert raised on the way.
+
+    ``duplicate`` only when every record had been applied before (nothing to write).
+    """
+    applied = Applied(state=state or PoolState(pool_id=records[0].event.data.pool_id), duplicate=True)
+    for record in records:
+        step = apply_event(applied.state, record.event, record.topic, record.offset, now)
+        applied.alerts.extend(step.alerts)
+        applied.duplicate = applied.duplicate and step.duplicate
+    return applied
 
 
 def _change(state: PoolState, event: PoolEvent, now: datetime) -> None:
