@@ -2,26 +2,36 @@
 
 Run against a private stack (prints figures, asserts nothing):
 
-    deploy/bin/with-test-stack .venv/bin/python -m tests.bench.dashboard_bench --pools 1000 --codes 1000000
+    make bench BENCH=dashboard_bench BENCH_ARGS="--pools 1000 --codes 1000000"
 
 It starts pool-service and assignment-service as subprocesses on a fresh database,
-creates the pools over HTTP, imports the big pool from one file, claims a few
-coupons, then measures in the browser (median and worst of several runs).
+creates the pools over HTTP (concurrently), fills the big pool through the import
+API in files of ``--chunk`` codes, and claims a few coupons through the assignment
+service. It measures in the browser — p50 / p95 / max over several runs, each in a
+new browser context (cold page, nothing cached) — the first paint of the pool list,
+and the tab switches at each size of ``--stages`` on the way to ``--codes``, so the
+figures show whether a bigger pool costs more. Filling stops when ``--fill-minutes``
+runs out (imports crawl on a loaded machine); the last figures then say which size
+they were taken at. Beside each browser figure is the API part of it (Resource
+Timing of the list request), so a miss can be placed.
 """
 
 import argparse
+import os
 import signal
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.conftest import ADMIN_KEY, CHROMIUM, CHROMIUM_ARGS, STOREFRONT_KEY, service_env
 from tests.browser.dashboard_host import dashboard_host, serves_dashboard
@@ -29,6 +39,7 @@ from tests.support import stack
 from tests.support.processes import ServiceProcess, python_module
 from tests.support.random_refs import random_db_name, random_email
 
+SETUP_WORKERS = 8
 # Times the first pool row appears, measured inside the page from navigation start.
 FIRST_ROW_PROBE = """
 new MutationObserver((_, observer) => {
@@ -38,8 +49,10 @@ new MutationObserver((_, observer) => {
   }
 }).observe(document, {childList: true, subtree: true});
 """
+# Click a tab, wait until its list shows rows (or its empty/no-match text) and is not busy.
+# Returns the time from the click and, when the switch fetched the list, that request's duration.
 TAB_SWITCH = """
-async (tab) => {
+async ([tab, endpoint]) => {
   const start = performance.now();
   document.getElementById(`tab-${tab}`).click();
   await new Promise((resolve) => {
@@ -52,7 +65,27 @@ async (tab) => {
     };
     settled();
   });
-  return performance.now() - start;
+  const shown = performance.now() - start;
+  const fetched = performance.getEntriesByType('resource')
+    .filter((e) => e.name.includes(endpoint) && e.startTime >= start)
+    .filter((e) => e.responseEnd > 0 && e.responseEnd <= start + shown + 1);
+  return [shown, fetched.length ? fetched[fetched.length - 1].duration : null];
+}
+"""
+# Where a first visit's time goes, in ms from navigation start (browser devtools' Timing, read in the page).
+FIRST_VISIT_TIMELINE = """
+() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const resources = performance.getEntriesByType('resource');
+  const modules = resources.filter((e) => e.name.includes('/js/'));
+  const list = resources.find((e) => e.name.includes('/v1/pools?limit=50'));
+  return {
+    'page (HTML) received': nav.responseEnd,
+    'last module received': Math.max(...modules.map((e) => e.responseEnd)),
+    'modules run (DOMContentLoaded)': nav.domContentLoadedEventEnd,
+    'pool list requested': list ? list.startTime : null,
+    'pool list received': list ? list.responseEnd : null,
+  };
 }
 """
 
@@ -79,33 +112,61 @@ def services(log_dir: Path) -> Iterator[tuple[str, str, str]]:
                 yield pool_url, assignment_url, dashboard_url
 
 
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
 def timed(label: str, action: Callable[[], object]) -> None:
     started = time.perf_counter()
     action()
-    print(f"  setup: {label} in {time.perf_counter() - started:.1f} s", flush=True)
+    say(f"setup: {label} in {time.perf_counter() - started:.1f} s")
+
+
+def admin_client(pool_url: str) -> httpx.Client:
+    limits = httpx.Limits(max_connections=SETUP_WORKERS)
+    return httpx.Client(base_url=pool_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60, limits=limits)
+
+
+def create_pool(api: httpx.Client, name: str, attempts: int = 5) -> None:
+    """Create one pool; a retry after a timeout may find the name already taken by its own first try."""
+    for attempt in range(attempts):
+        try:
+            answer = api.post("/v1/pools", json={"name": name})
+        except httpx.TransportError:
+            time.sleep(1 + attempt)
+            continue
+        if answer.status_code == 201 or (answer.status_code == 409 and attempt > 0):
+            return
+        answer.raise_for_status()
+    raise RuntimeError(f"could not create pool {name!r} in {attempts} attempts")
 
 
 def create_pools(api: httpx.Client, count: int) -> None:
-    for i in range(count):
-        api.post("/v1/pools", json={"name": f"bench pool {i:05d}"}).raise_for_status()
+    with ThreadPoolExecutor(SETUP_WORKERS) as workers:
+        list(workers.map(lambda i: create_pool(api, f"bench pool {i:05d}"), range(count)))
 
 
-def import_codes(api: httpx.Client, pool_id: str, count: int, work_dir: Path) -> None:
+def import_codes(api: httpx.Client, pool_id: str, numbers: range, work_dir: Path) -> None:
     upload = work_dir / "codes.txt"
     with upload.open("w") as out:
-        out.writelines(f"BENCH-{i:09d}\n" for i in range(count))
+        out.writelines(f"BENCH-{i:09d}\n" for i in numbers)
     with upload.open("rb") as body:
-        answer = api.post(
-            f"/v1/pools/{pool_id}/imports", files={"file": ("codes.txt", body, "text/plain")}, timeout=600
-        )
+        files = {"file": ("codes.txt", body, "text/plain")}
+        answer = api.post(f"/v1/pools/{pool_id}/imports", files=files, timeout=600)
     answer.raise_for_status()
     import_id = answer.json()["import_id"]
-    started, slowest = time.monotonic(), 0.0
+    started, slowest, last_said = time.monotonic(), 0.0, 0.0
     while (status := import_status(api, pool_id, import_id))["state"] not in ("done", "failed"):
         slowest = max(slowest, status["answered_in"])
+        elapsed = time.monotonic() - started
+        if elapsed - last_said >= 30:
+            last_said = elapsed
+            say(f"import: {status.get('rows_read', 0):,} rows read after {elapsed:.0f} s")
         time.sleep(1)
-    print(f"  import: slowest progress answer {slowest:.1f} s over {time.monotonic() - started:.0f} s", flush=True)
-    print(f"  import: {status['state']}, {status['imported']:,} imported of {status['rows_read']:,} rows", flush=True)
+    elapsed = time.monotonic() - started
+    imported, read = status["imported"], status["rows_read"]
+    say(f"import: {status['state']}, {imported:,} imported of {read:,} rows in {elapsed:.0f} s")
+    say(f"import: {status['imported'] / max(elapsed, 0.001):,.0f} codes/s; slowest progress answer {slowest:.1f} s")
 
 
 def import_status(api: httpx.Client, pool_id: str, import_id: str) -> dict[str, Any]:
@@ -113,110 +174,203 @@ def import_status(api: httpx.Client, pool_id: str, import_id: str) -> dict[str, 
     started = time.monotonic()
     try:
         status: dict[str, Any] = api.get(f"/v1/pools/{pool_id}/imports/{import_id}", timeout=300).json()
-    except httpx.TimeoutException:
+    except httpx.TransportError:
         status = {"state": "unanswered"}
     status["answered_in"] = time.monotonic() - started
     return status
 
 
-def claim_some(assignment_url: str, pool_id: str, count: int) -> int:
+def claim_some(assignment_url: str, pool_id: str, count: int, budget_s: float = 300) -> int:
+    """Claims through the assignment service's HTTP API, a few at a time, within a time budget."""
     headers = {"Authorization": f"Bearer {STOREFRONT_KEY}"}
-    deadline = time.monotonic() + 120
-    claimed = 0
-    while claimed < count and time.monotonic() < deadline:
-        try:
-            answer = httpx.post(
-                f"{assignment_url}/v1/pools/{pool_id}/claims",
-                json={"email": random_email(), "source": "bench"},
-                headers=headers,
-                timeout=60,
-            )
-        except httpx.TimeoutException:
-            print("  claims: one claim timed out after 60 s", flush=True)
-            continue
-        claimed += answer.status_code in (200, 201)
-    print(f"  claims: {claimed} made", flush=True)
-    return claimed
+    deadline = time.monotonic() + budget_s
+    with httpx.Client(base_url=assignment_url, headers=headers, timeout=60) as client:
+
+        def claim(_: int) -> bool:
+            body = {"email": random_email(), "source": "bench"}
+            while time.monotonic() < deadline:
+                try:
+                    answer = client.post(f"/v1/pools/{pool_id}/claims", json=body)
+                except httpx.TransportError:
+                    continue  # the same email again: a retry cannot assign twice
+                return answer.status_code in (200, 201)
+            return False
+
+        with ThreadPoolExecutor(SETUP_WORKERS) as workers:
+            return sum(workers.map(claim, range(count)))
 
 
-def wait_for_history(api: httpx.Client, pool_id: str, timeout: float = 180) -> None:
-    # Assigned History is fed from coupon.assigned: give the claims time to arrive, then measure anyway.
+def wait_for_history(api: httpx.Client, pool_id: str, claimed: int, timeout: float = 300) -> None:
+    # Assigned History is fed from coupon.assigned: wait for the claims to arrive, then measure anyway.
     deadline = time.monotonic() + timeout
-    while not api.get(f"/v1/pools/{pool_id}/assignments", params={"limit": 1}).json()["items"]:
+    while (shown := history_rows(api, pool_id)) < claimed:
         if time.monotonic() > deadline:
-            print(f"  WARNING: no assignment reached Assigned History within {timeout:.0f} s", flush=True)
+            say(f"WARNING: {shown} of {claimed} assignments reached Assigned History within {timeout:.0f} s")
             return
-        time.sleep(1)
+        time.sleep(2)
 
 
-def signed_in_page(browser_context_factory: Callable[[], Page], url: str) -> Page:
-    page = browser_context_factory()
+def history_rows(api: httpx.Client, pool_id: str) -> int:
+    try:
+        counts = api.get(f"/v1/pools/{pool_id}").json()["counts"]
+    except (httpx.TransportError, KeyError):
+        return 0
+    return int(counts.get("assigned", 0))
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(samples: list[float]) -> str:
+    if not samples:
+        return "no samples"
+    p50, p95 = statistics.median(samples), percentile(samples, 0.95)
+    return f"p50 {p50:4.0f} ms, p95 {p95:4.0f} ms, max {max(samples):4.0f} ms"
+
+
+def report(label: str, samples: list[float], bar_ms: float | None, api_samples: list[float | None]) -> None:
+    verdict = ""
+    if bar_ms is not None:
+        verdict = f"  ({'within' if max(samples) <= bar_ms else 'OVER'} the {bar_ms:.0f} ms bar at max)"
+    print(f"{label:<58} {summary(samples)} over {len(samples)} runs{verdict}")
+    fetched = [s for s in api_samples if s is not None]
+    if fetched:
+        print(f"{'    of which the list request':<58} {summary(fetched)} ({len(fetched)} fetched)")
+
+
+def signed_in_page(browser: Browser) -> Page:
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.add_init_script(f"sessionStorage.setItem('coupon-dashboard.admin-key', '{ADMIN_KEY}')")
     page.add_init_script(FIRST_ROW_PROBE)
     return page
 
 
-def report(label: str, samples: list[float], bar_ms: float) -> None:
-    median, worst = statistics.median(samples), max(samples)
-    verdict = "within" if worst <= bar_ms else "OVER"
-    runs = len(samples)
-    print(f"{label}: median {median:.0f} ms, worst {worst:.0f} ms over {runs} runs ({verdict} the {bar_ms:.0f} ms bar)")
+def measure_first_paint(browser: Browser, dashboard_url: str, runs: int) -> None:
+    first_paint, first_row, list_request = [], [], []
+    timeline: dict[str, list[float]] = {}
+    for _ in range(runs):
+        page = signed_in_page(browser)
+        page.goto(dashboard_url + "/")
+        page.wait_for_selector("[data-testid=pool-row]")
+        first_row.append(page.evaluate("window.__firstRowAt"))
+        first_paint.append(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime"))
+        moments: dict[str, float | None] = page.evaluate(FIRST_VISIT_TIMELINE)
+        for moment, at in moments.items():
+            if at is not None:
+                timeline.setdefault(moment, []).append(at)
+        started, ended = moments["pool list requested"], moments["pool list received"]
+        list_request.append(ended - started if started is not None and ended is not None else None)
+        page.context.close()
+    report("pool list: first contentful paint", first_paint, None, [])
+    report("pool list: navigation start -> first pool rows rendered", first_row, 1000, list_request)
+    for moment, samples in timeline.items():
+        print(f"{'    timeline: ' + moment:<58} {summary(samples)}")
 
 
-def measure(dashboard_url: str, big_pool_id: str, runs: int) -> None:
+def measure_tab_switches(browser: Browser, dashboard_url: str, big_pool_id: str, runs: int) -> None:
+    samples: dict[str, tuple[list[float], list[float | None]]] = {}
+    steps = [
+        ("big pool: Active -> Assigned History (first time, fetches)", "assigned", "/assignments"),
+        ("big pool: Assigned History -> Active Coupons", "active", "/coupons"),
+        ("big pool: Active -> Assigned History (again)", "assigned", "/assignments"),
+    ]
+    for _ in range(runs):
+        page = signed_in_page(browser)
+        page.goto(f"{dashboard_url}/#/pools/{big_pool_id}")
+        page.wait_for_selector("#panel-active tbody tr")
+        for label, tab, endpoint in steps:
+            shown, fetched = page.evaluate(TAB_SWITCH, [tab, endpoint])
+            times, api_times = samples.setdefault(label, ([], []))
+            times.append(shown)
+            api_times.append(fetched)
+        page.context.close()
+    for label, (times, api_times) in samples.items():
+        report(label, times, 500, api_times)
+
+
+def in_browser(dashboard_url: str, big_pool_id: str, measure: Callable[[Browser], None]) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-
-        def new_page() -> Page:
-            return browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-
-        first_paint, first_row = [], []
-        for _ in range(runs):
-            page = signed_in_page(new_page, dashboard_url)
-            page.goto(dashboard_url + "/")
-            page.wait_for_selector("[data-testid=pool-row]")
-            first_row.append(page.evaluate("window.__firstRowAt"))
-            first_paint.append(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime"))
-            page.context.close()
-        report("pool list, first contentful paint", first_paint, 1000)
-        report("pool list, first pool row shown", first_row, 1000)
-
-        to_assigned, back_to_active, assigned_again = [], [], []
-        for _ in range(runs):
-            page = signed_in_page(new_page, dashboard_url)
+        try:
+            # One unmeasured visit: Chromium's own start-up is not the dashboard's.
+            page = signed_in_page(browser)
             page.goto(f"{dashboard_url}/#/pools/{big_pool_id}")
             page.wait_for_selector("#panel-active tbody tr")
-            to_assigned.append(page.evaluate(TAB_SWITCH, "assigned"))
-            back_to_active.append(page.evaluate(TAB_SWITCH, "active"))
-            assigned_again.append(page.evaluate(TAB_SWITCH, "assigned"))
             page.context.close()
-        report("big pool, first switch to Assigned History (fetches page 1)", to_assigned, 500)
-        report("big pool, switch back to Active Coupons", back_to_active, 500)
-        report("big pool, switch to Assigned History again", assigned_again, 500)
-        browser.close()
+            measure(browser)
+        finally:
+            browser.close()
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores"
+
+
+class BigPool:
+    """The big pool, filled file by file through the import API."""
+
+    def __init__(self, api: httpx.Client, work_dir: Path) -> None:
+        self.api, self.work_dir = api, work_dir
+        self.id: str = api.post("/v1/pools", json={"name": "bench big pool"}).json()["id"]
+        self.size = 0
+
+    def grow_to(self, size: int) -> None:
+        count = size - self.size
+        started = time.perf_counter()
+        import_codes(self.api, self.id, range(self.size, size), self.work_dir)
+        self.size = size
+        elapsed = time.perf_counter() - started
+        say(f"setup: {count:,} codes imported in {elapsed:.1f} s ({count / elapsed:,.0f} codes/s), pool now {size:,}")
+
+
+def stage_sizes(stages: str, target: int) -> list[int]:
+    sizes = sorted({int(s) for s in stages.split(",") if s.strip() and int(s) < target})
+    return [*sizes, target]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pools", type=int, default=1000)
     parser.add_argument("--codes", type=int, default=1_000_000)
-    parser.add_argument("--claims", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--stages", default="10000,100000", help="pool sizes to measure tab switches at on the way")
+    parser.add_argument("--chunk", type=int, default=100_000, help="codes per imported file")
+    parser.add_argument("--fill-minutes", type=float, default=45, help="time allowed to fill the big pool")
+    parser.add_argument("--claims", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     # Stopped early (Ctrl-C, timeout): still stop the services it started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as work, services(Path(work)) as (pool_url, assignment_url, dashboard_url):
-        api = httpx.Client(base_url=pool_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=60)
-        print(f"dashboard benchmark: {args.pools:,} pools, big pool of {args.codes:,} codes", flush=True)
-        timed(f"{args.pools:,} pools created", lambda: create_pools(api, args.pools - 1))
-        big = api.post("/v1/pools", json={"name": "bench big pool"}).json()
-        timed(f"{args.codes:,} codes imported", lambda: import_codes(api, big["id"], args.codes, Path(work)))
+        api = admin_client(pool_url)
+        say(f"dashboard benchmark: {args.pools:,} pools, big pool of up to {args.codes:,} codes, {args.runs} runs")
+        others = args.pools - 1
+        timed(f"{others:,} pools created ({SETUP_WORKERS} at a time)", lambda: create_pools(api, others))
+        big = BigPool(api, Path(work))
+        sizes = stage_sizes(args.stages, args.codes)
+        big.grow_to(sizes[0])
         started = time.perf_counter()
-        claimed = claim_some(assignment_url, big["id"], args.claims)
-        print(f"  setup: {claimed} claims in {time.perf_counter() - started:.1f} s", flush=True)
+        claimed = claim_some(assignment_url, big.id, args.claims)
+        say(f"setup: {claimed} claims in {time.perf_counter() - started:.1f} s")
         if claimed:
-            timed("claims in Assigned History", lambda: wait_for_history(api, big["id"]))
-        measure(dashboard_url, big["id"], args.runs)
+            timed("claims counted in the pool", lambda: wait_for_history(api, big.id, claimed))
+        pools_listed = len(api.get("/v1/pools", params={"limit": 500}).json()["items"])
+        say(f"measuring the pool list ({pools_listed} pools on the first API page of 500); {load()}")
+        in_browser(dashboard_url, big.id, partial(measure_first_paint, dashboard_url=dashboard_url, runs=args.runs))
+
+        fill_deadline = time.monotonic() + args.fill_minutes * 60
+        for stage in sizes:
+            while big.size < stage and time.monotonic() < fill_deadline:
+                big.grow_to(min(stage, big.size + args.chunk))
+            if big.size < stage:
+                say(f"--fill-minutes ran out: the big pool holds {big.size:,} of the {stage:,} codes of this stage")
+            say(f"measuring tab switches in the big pool of {big.size:,} codes; {load()}")
+            tabs = partial(measure_tab_switches, dashboard_url=dashboard_url, big_pool_id=big.id, runs=args.runs)
+            in_browser(dashboard_url, big.id, tabs)
+            if big.size < stage:
+                break
 
 
 if __name__ == "__main__":

@@ -369,6 +369,44 @@ def test_restarted_service_shows_banner_and_recovers(page: Page, stack: Stack) -
     assert re.search(r"/assigned$", page.url)
 
 
+def slowly(route: Route) -> None:
+    time.sleep(1.5)
+    route.continue_()
+
+
+def test_first_view_data_is_requested_once_while_the_modules_load(page: Page, stack: Stack) -> None:
+    pool = create_pool(stack)
+    with stack.admin() as api:
+        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "EARLY-1"}).status_code == 201
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.add_init_script(f"sessionStorage.setItem('coupon-dashboard.admin-key', '{ADMIN_KEY}')")
+
+    # A slow module: the data request must not wait for it.
+    page.route("**/js/pools.js", slowly)
+    page.goto(f"{stack.dashboard_url}/")
+    expect(page.get_by_test_id("pool-row").filter(has_text=pool["name"])).to_be_visible()
+    assert [u for u in requests if "/v1/" in u] == [f"{stack.dashboard_url}/v1/pools?limit=50"]
+    list_sent, module_arrived = page.evaluate(
+        """() => {
+          const entries = performance.getEntriesByType('resource');
+          const at = (part) => entries.find((e) => e.name.includes(part));
+          return [at('/v1/pools?limit=50').startTime, at('/js/pools.js').responseEnd];
+        }"""
+    )
+    assert list_sent < module_arrived - 1000, (list_sent, module_arrived)
+    page.unroute("**/js/pools.js")
+
+    page.goto(f"{stack.dashboard_url}/#/pools/{pool['id']}")
+    expect(page.get_by_test_id("active-table")).to_contain_text("EARLY-1")
+    requests.clear()
+    page.reload()
+    expect(page.get_by_test_id("active-table")).to_contain_text("EARLY-1")
+    pool_url = f"{stack.dashboard_url}/v1/pools/{pool['id']}"
+    first_view = [pool_url, f"{pool_url}/coupons?limit=50"]
+    assert [u for u in requests if u in first_view] == first_view
+
+
 def test_create_pool_by_keyboard_only_with_focus_kept_in_the_dialog(page: Page, stack: Stack) -> None:
     sign_in(page, stack.dashboard_url)
     opener = page.get_by_test_id("create-pool")

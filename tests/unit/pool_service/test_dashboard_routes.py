@@ -64,3 +64,12 @@ def test_no_asset_loads_anything_from_another_origin() -> None:
             # The SVG namespace is an identifier, not something fetched.
             text = path.read_text(encoding="utf-8").replace("http://www.w3.org/2000/svg", "")
             assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.IGNORECASE), path
+
+
+async def test_every_module_is_preloaded_from_the_page(client: httpx.AsyncClient) -> None:
+    # A cold visit then fetches the whole module graph in one round instead of one per import level.
+    page = (await client.get("/")).text
+    modules = sorted(p.relative_to(STATIC_DIR).as_posix() for p in STATIC_DIR.rglob("*.js"))
+    preloaded = sorted(re.findall(r'<link rel="modulepreload" href="/static/v-[0-9a-f]+/([^"]+)">', page))
+    assert preloaded == modules
+    assert "{{" not in page

@@ -62,8 +62,21 @@ def release_of(assets: dict[str, Asset]) -> str:
     return digest.hexdigest()[:12]
 
 
-def render_index(template: str, asset_base: str, api_base: str) -> str:
-    return template.replace("{{ASSET_BASE}}", asset_base).replace("{{API_BASE}}", html.escape(api_base, quote=True))
+def render_index(template: str, asset_base: str, api_base: str, modules: list[str] | None = None) -> str:
+    return (
+        template.replace("{{MODULE_PRELOADS}}", module_preloads(asset_base, modules or []))
+        .replace("{{ASSET_BASE}}", asset_base)
+        .replace("{{API_BASE}}", html.escape(api_base, quote=True))
+    )
+
+
+def module_preloads(asset_base: str, modules: list[str]) -> str:
+    """``<link rel=modulepreload>`` for every module: the browser fetches them all at once.
+
+    Without it, each ``import`` is discovered only once its importer has arrived, so
+    a cold first visit waits for one round trip per level of the module graph.
+    """
+    return "\n  ".join(f'<link rel="modulepreload" href="{asset_base}{name}">' for name in modules)
 
 
 def content_security_policy(api_base: str) -> str:
@@ -83,9 +96,9 @@ def dashboard_router(api_base: str = "", static_dir: Path = STATIC_DIR) -> APIRo
     assets = load_assets(static_dir)
     release = release_of(assets)
     versioned_prefix = f"v-{release}/"
-    index_body = render_index(
-        (static_dir / "index.html").read_text(encoding="utf-8"), f"/static/{versioned_prefix}", api_base
-    ).encode()
+    modules = [name for name in assets if name.endswith(".js")]
+    template = (static_dir / "index.html").read_text(encoding="utf-8")
+    index_body = render_index(template, f"/static/{versioned_prefix}", api_base, modules).encode()
     index_headers = {**SECURITY_HEADERS, "Cache-Control": REVALIDATE, "ETag": _etag(index_body)}
     index_headers["Content-Security-Policy"] = content_security_policy(api_base)
     router = APIRouter(tags=["dashboard"])

@@ -1,8 +1,7 @@
 // The one place that talks HTTP: auth header, problem+json errors, and riding out restarts.
 import { sleep } from "./dom.js";
+import { KEY_STORAGE, apiUrl, requestInit, takeEarly } from "./early.js";
 
-const KEY_STORAGE = "coupon-dashboard.admin-key";
-const API_BASE = (document.querySelector('meta[name="api-base"]')?.content || "").replace(/\/+$/, "");
 const UNAVAILABLE = new Set([502, 503, 504]);
 
 export class ApiError extends Error {
@@ -86,24 +85,19 @@ export function retryNow() {
     });
 }
 
-function buildUrl(path, query) {
-  const url = new URL(API_BASE + path, window.location.href);
-  for (const [name, value] of Object.entries(query || {})) {
-    if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, String(value));
-  }
-  return url;
-}
-
 async function send(method, path, { body, query, key, raw } = {}) {
-  const headers = { Authorization: `Bearer ${key ?? session.key() ?? ""}`, Accept: "application/json" };
-  let payload = body;
+  const url = apiUrl(path, query);
+  const init = requestInit(method, key ?? session.key() ?? "");
   if (body !== undefined && !(body instanceof FormData)) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  } else {
+    init.body = body;
   }
   let response;
   try {
-    response = await fetch(buildUrl(path, query), { method, headers, body: payload, cache: "no-store" });
+    const early = method === "GET" && key === undefined ? takeEarly(url, session.key()) : null;
+    response = await (early ?? fetch(url, init));
   } catch {
     throw new Unreachable();
   }

@@ -3,7 +3,7 @@ import { ApiError, isUnauthorized } from "./api.js";
 import { clear, h } from "./dom.js";
 import { button } from "./ui.js";
 
-export const PAGE_SIZE = 50;
+export { PAGE_SIZE } from "./early.js";
 
 /**
  * `fetchPage(cursor, query)` → `{items, next_cursor}`; `columns` = [{label, render(item), className}].

@@ -1,6 +1,7 @@
 // Boot: sign-in gate, hash routes (#/ and #/pools/<id>[/assigned]), the connectivity banner.
 import { on, retryNow, session } from "./api.js";
 import { h, icon, toast } from "./dom.js";
+import { parseRoute } from "./early.js";
 import { renderPool } from "./pool.js";
 import { renderPools } from "./pools.js";
 import { renderSignIn } from "./signin.js";
@@ -9,15 +10,10 @@ const main = document.getElementById("main");
 const banner = document.getElementById("banner");
 let current = null; // {kind: "pools" | "pool" | "signin", view?}
 
-function parseRoute() {
-  const match = window.location.hash.match(/^#\/pools\/([^/]+)(\/assigned)?$/);
-  return match ? { kind: "pool", poolId: decodeURIComponent(match[1]), tab: match[2] ? "assigned" : "active" } : { kind: "pools" };
-}
-
 function route() {
   if (!session.key()) return showSignIn();
   renderSession();
-  const next = parseRoute();
+  const next = parseRoute(window.location.hash);
   if (next.kind === "pool" && current?.kind === "pool" && current.view.poolId === next.poolId) {
     current.view.showTab(next.tab);
     return;
