@@ -18,6 +18,7 @@ class FakeStore(Store):
         self.collections: dict[str, dict[Any, Document]] = defaultdict(dict)
         # collection name → number of further insert_new calls allowed before CrashError.
         self.crash_after_inserts: dict[str, int] = {}
+        self.last_pages: dict[str, Any] = {}
 
     def docs(self, collection: str) -> list[Document]:
         return list(self.collections[collection].values())

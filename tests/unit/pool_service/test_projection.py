@@ -86,3 +86,38 @@ async def list_history_rows(store: FakeStore) -> list[str]:
     await store.put("pools", pool_to_doc(Pool(POOL, "q", AT, AT)))
     page = await list_history(store, POOL, None, None, 500)
     return [row["email"] for row in page.items]
+
+
+class CountingReads(FakeStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.page_reads = 0
+
+    async def get(self, collection: str, _id: object, max_seconds: float | None = None) -> dict[str, object] | None:
+        if collection == history_pages_name(POOL):
+            self.page_reads += 1
+        return await super().get(collection, _id, max_seconds)
+
+
+async def test_the_next_batch_appends_to_the_remembered_page_without_reading_it() -> None:
+    store = CountingReads()
+    for batch in range(4):
+        await project(store, POOL, delivered([assigned(batch * 30 + n, None) for n in range(30)], batch * 30))
+    assert store.page_reads == 0
+    pages = store.docs(history_pages_name(POOL))
+    assert [[r["seq"] for r in p["rows"]] for p in pages] == [list(range(1, 101)), list(range(101, 121))]
+    # Pages hold only what the list and the export show.
+    assert set(pages[0]["rows"][0]) == {"seq", "code", "email", "source", "assigned_at", "user_expires_at"}
+
+
+async def test_a_page_another_owner_appended_to_is_read_again() -> None:
+    store = CountingReads()
+    await project(store, POOL, delivered([assigned(n, None) for n in range(30)]))
+    # Another member of the group owned the partition for a while and appended 10 rows.
+    other = CountingReads()
+    other.collections = store.collections
+    await project(other, POOL, delivered([assigned(n, None) for n in range(30, 40)], 30))
+    await project(store, POOL, delivered([assigned(n, None) for n in range(40, 50)], 40))
+    assert store.page_reads == 1
+    [page] = store.docs(history_pages_name(POOL))
+    assert [r["seq"] for r in page["rows"]] == list(range(1, 51))

@@ -46,6 +46,8 @@ class Store:
 
     def __init__(self, db: AsyncDatabase[Document]) -> None:
         self.db = db
+        # The projector's memory of the last history page it wrote per pool (see projection).
+        self.last_pages: dict[str, Any] = {}
 
     async def insert(self, collection: str, doc: Document) -> None:
         await self.db[collection].insert_one(doc)

@@ -94,7 +94,7 @@ async def _apply_assignments(
     retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
     for d in retired:
         await store.delete(stock_name(pool_id), _assignment(d).code)
-    await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq)
+    await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq, stats["next_seq"])
     retired_positions = {d.position for d in retired}
     for d in recorded:
         counts = counts.assigned_one(exhausted_coupon=d.position in retired_positions)
@@ -138,23 +138,63 @@ async def _first_seen(
     return firsts
 
 
-async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int) -> None:
+async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int, next_seq: int) -> None:
     """History pages hold rows in arrival order, so "newest first" reads pages backwards by `_id`.
 
-    Only the page that an earlier batch started is read and rewritten; pages this
-    batch starts are inserted whole (FerretDB rewrites a document as a whole, so
-    large read-modify-writes are what would make history slow).
+    Only the page that an earlier batch started is rewritten; pages this batch
+    starts are inserted whole (FerretDB rewrites a document as a whole, so large
+    read-modify-writes are what would make history slow). The page this batch ends
+    on is remembered: the next batch appends to it without reading it back (on
+    FerretDB that read scans the whole pages table).
     """
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        by_page[page_of(row["seq"])].append({k: v for k, v in row.items() if k != "_id"} | {"email": row["_id"]})
+        by_page[page_of(row["seq"])].append(_page_row(row))
     collection = history_pages_name(pool_id)
     fresh = [n for n in by_page if n * ROWS_PER_PAGE + 1 >= first_seq]
     created = await store.insert_new(collection, [{"_id": page_key(n), "rows": by_page[n]} for n in fresh])
+    written = {n: by_page[n] for n in fresh}
     # A page started earlier, or one a crashed attempt already inserted, is merged.
     merge = [n for n in by_page if n not in fresh] + [n for n, c in zip(fresh, created, strict=True) if not c]
     for page in merge:
-        doc = await store.get(collection, page_key(page)) or {"_id": page_key(page), "rows": []}
+        doc = await _page_before(store, pool_id, page, first_seq)
         present = {r["seq"] for r in doc["rows"]}
         doc["rows"].extend(r for r in by_page[page] if r["seq"] not in present)
         await store.put(collection, doc)
+        written[page] = doc["rows"]
+    if written:
+        last = max(written)
+        store.last_pages[pool_id] = LastPage(last, next_seq, {"_id": page_key(last), "rows": list(written[last])})
+
+
+@dataclass(frozen=True)
+class LastPage:
+    """The page the last batch of a pool ended on, as written, and the pool's ``next_seq`` after it."""
+
+    number: int
+    next_seq: int
+    doc: dict[str, Any]
+
+
+async def _page_before(store: Store, pool_id: str, page: int, first_seq: int) -> dict[str, Any]:
+    """The page as stored before this batch: remembered if this process wrote it last, else read.
+
+    The memory is trusted only if the pool's ``next_seq`` is still the one written
+    with it: another owner (after a rebalance) or a failed attempt moves it on.
+    """
+    remembered = store.last_pages.get(pool_id)
+    if remembered is not None and remembered.number == page and remembered.next_seq == first_seq:
+        return {"_id": remembered.doc["_id"], "rows": list(remembered.doc["rows"])}
+    return await store.get(history_pages_name(pool_id), page_key(page)) or {"_id": page_key(page), "rows": []}
+
+
+def _page_row(row: dict[str, Any]) -> dict[str, Any]:
+    # What the list and the export show: the smaller the page, the faster FerretDB streams it.
+    return {
+        "seq": row["seq"],
+        "code": row["code"],
+        "email": row["_id"],
+        "source": row["source"],
+        "assigned_at": row["assigned_at"],
+        "user_expires_at": row["user_expires_at"],
+    }
