@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -212,6 +214,9 @@ def main() -> None:
     parser.add_argument("--pools", type=int, default=1000)
     parser.add_argument("--history", type=int, default=100_000)
     args = parser.parse_args()
+    # Terminated early, still stop the pool-service it started (the context managers' finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(f"(start: cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})")
     db = random_db_name()
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "codes.csv"

@@ -1,14 +1,19 @@
 """Counts and history projected from events over an in-memory store: redelivery, duplicates, crashes."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
+from pymongo.errors import OperationFailure
 
 from coupon_shared.events import AssignmentData, CouponAssigned, CouponsAdded, CouponsAddedData, Event
 from pool_service.adapters.pool_repository import counts_from_doc, pool_to_doc
 from pool_service.adapters.store import POOL_STATS, RETIRED, history_pages_name, stock_name
+from pool_service.bootstrap import Runtime
 from pool_service.domain.counts import PoolCounts
 from pool_service.domain.pools import Pool
+from pool_service.entrypoints.projector_consumer import Projector
 from pool_service.service_layer.history import list_history
 from pool_service.service_layer.projection import Delivered, project
 from tests.unit.pool_service.fake_store import CrashError, FakeStore
@@ -121,3 +126,51 @@ async def test_a_page_another_owner_appended_to_is_read_again() -> None:
     assert store.page_reads == 1
     [page] = store.docs(history_pages_name(POOL))
     assert [r["seq"] for r in page["rows"]] == list(range(1, 51))
+
+
+async def test_a_redone_batch_checks_its_lost_inserts_in_one_pass_not_one_read_each() -> None:
+    store = CountingReads()
+    store.crash_after_inserts[history_pages_name(POOL)] = 0
+    events: list[Event] = [assigned(n, None) for n in range(50)]
+    with pytest.raises(CrashError):
+        await project(store, POOL, delivered(events))
+    reads = ReadsOf(store, "history." + POOL)
+    await project(reads, POOL, delivered(events))
+    assert reads.reads == 0
+    assert (await counts(reads)).assigned == 50
+
+
+class ReadsOf(FakeStore):
+    """Shares ``store``'s data and counts `_id` reads of one collection."""
+
+    def __init__(self, store: FakeStore, collection: str) -> None:
+        super().__init__()
+        self.collections = store.collections
+        self.watched = collection
+        self.reads = 0
+
+    async def get(self, collection: str, _id: object, max_seconds: float | None = None) -> dict[str, object] | None:
+        self.reads += collection == self.watched
+        return await super().get(collection, _id, max_seconds)
+
+
+class BusyOnce(FakeStore):
+    """FerretDB's answer to a write that waited too long for SQLite's lock, once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.busy = True
+
+    async def put(self, collection: str, doc: dict[str, object]) -> None:
+        if collection == POOL_STATS and self.busy:
+            self.busy = False
+            raise OperationFailure("[collection.go:177 sqlite.(*collection).UpdateAll.func1] database is locked")
+        await super().put(collection, doc)
+
+
+async def test_the_projector_waits_out_a_busy_database_in_place() -> None:
+    store = BusyOnce()
+    projector = Projector(cast(Runtime, SimpleNamespace(store=store)))
+    await projector._project({POOL: delivered([assigned(n, None) for n in range(5)])})
+    assert (await counts(store)).assigned == 5
+    assert not store.busy

@@ -9,6 +9,7 @@ from pool_service.domain.pools import Alert, Pool, name_key
 
 # A name claim whose pool does not exist this long after is left over from a crash.
 ABANDONED_CLAIM_SECONDS = 60
+LIST_BATCH = 100
 
 
 def pool_to_doc(pool: Pool) -> dict[str, Any]:
@@ -76,8 +77,11 @@ class PoolRepository:
     async def counts(self, pool_id: str) -> PoolCounts:
         return counts_from_doc(await self.store.get(POOL_STATS, pool_id))
 
+    # Small batches: between two, the event loop serves requests (decoding 1,000 documents
+    # at once held up pool-list requests behind the background refresh).
     async def all_live(self) -> list[Pool]:
-        return [pool_from_doc(doc) async for doc in self.store.stream(POOLS) if not doc.get("deleted")]
+        docs = self.store.stream(POOLS, batch_size=LIST_BATCH)
+        return [pool_from_doc(doc) async for doc in docs if not doc.get("deleted")]
 
     async def all_counts(self) -> dict[str, PoolCounts]:
-        return {doc["_id"]: counts_from_doc(doc) async for doc in self.store.stream(POOL_STATS)}
+        return {doc["_id"]: counts_from_doc(doc) async for doc in self.store.stream(POOL_STATS, batch_size=LIST_BATCH)}

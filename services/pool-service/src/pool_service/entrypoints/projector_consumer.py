@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import murmur2
+from pymongo.errors import OperationFailure
 
 from coupon_shared.events import InvalidEventError, StockLevel, StockLevelData, parse_event
 from coupon_shared.kafka import Record, create_consumer, dead_letter, publish_many
@@ -27,6 +28,9 @@ from pool_service.service_layer.projection import Delivered, project
 log = logging.getLogger(__name__)
 CONSUMER_NAME = "pool-service-projector"
 YIELD_EVERY = 100
+# FerretDB on SQLite answers a write that waited too long for the file lock with this.
+BUSY_DATABASE = "database is locked"
+BUSY_RETRIES = 6
 
 
 def partition_of(pool_id: str) -> int:
@@ -86,7 +90,23 @@ class Projector:
             pool_id = getattr(event.data, "pool_id", None)
             if pool_id and await self._is_ours(pool_id, foreign):
                 by_pool[pool_id].append(Delivered(record.topic, record.partition, record.offset, event))
-        await asyncio.gather(*(project(self.runtime.store, p, ds) for p, ds in by_pool.items()))
+        await self._project(by_pool)
+
+    async def _project(self, by_pool: dict[str, list[Delivered]]) -> None:
+        """Project every pool's records; a busy database is waited out here, not by restarting.
+
+        Restarting the consumer would rejoin the group and redo the batch; projecting
+        again in place is the same redo (projection is idempotent) without the rejoin.
+        """
+        for attempt in range(BUSY_RETRIES + 1):
+            try:
+                await asyncio.gather(*(project(self.runtime.store, p, ds) for p, ds in by_pool.items()))
+                return
+            except OperationFailure as exc:
+                if attempt == BUSY_RETRIES or BUSY_DATABASE not in str(exc):
+                    raise
+                log.warning("database busy while projecting (attempt %d); trying again", attempt + 1)
+                await asyncio.sleep(0.2 * 2**attempt)
 
     async def _is_ours(self, pool_id: str, foreign: set[str]) -> bool:
         # Events of pools this deployment's database never held (another test database,

@@ -27,6 +27,7 @@ from pool_service.domain.counts import PoolCounts
 from pool_service.domain.history import ROWS_PER_PAGE, page_key, page_of
 
 CountedEvent = CouponsAdded | CouponsRemoved | CouponsExpired
+STREAM_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,33 @@ async def _first_seen(
         return []
     wanted = [{**(docs[d.position] if docs else {"_id": key(d)}), "position": d.position} for d in deliveries]
     won = await store.insert_new(collection, wanted)
-    firsts = []
-    for d, doc, created in zip(deliveries, wanted, won, strict=True):
-        if created or ((await store.get(collection, doc["_id"])) or {}).get("position") == d.position:
-            firsts.append(d)
-    return firsts
+    lost = {doc["_id"] for doc, created in zip(wanted, won, strict=True) if not created}
+    stored = await _positions(store, collection, lost)
+    return [
+        d
+        for d, doc, created in zip(deliveries, wanted, won, strict=True)
+        if created or stored.get(doc["_id"]) == d.position
+    ]
+
+
+async def _positions(store: Store, collection: str, ids: set[Any]) -> dict[Any, Any]:
+    """The stored ``position`` of each of ``ids``.
+
+    One `_id` read for one; for more (a batch redone after a failure loses all its
+    inserts) one unfiltered pass: on FerretDB every `_id` read scans the table, so
+    a thousand reads would be a thousand scans.
+    """
+    if len(ids) == 1:
+        [only] = ids
+        return {only: ((await store.get(collection, only)) or {}).get("position")}
+    found: dict[Any, Any] = {}
+    if ids:
+        async for doc in store.stream(collection, batch_size=STREAM_BATCH):
+            if doc["_id"] in ids:
+                found[doc["_id"]] = doc.get("position")
+                if len(found) == len(ids):
+                    break
+    return found
 
 
 async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int, next_seq: int) -> None:
