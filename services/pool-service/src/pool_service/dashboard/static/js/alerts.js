@@ -1,6 +1,6 @@
 // Coupon Availability Alerts: the toggle and threshold (saved with PATCH), and the alert service's forecast.
 import { ApiError, isUnauthorized, mutate, tryGet } from "./api.js";
-import { formatDate, formatDateTime, formatNumber, h, icon, uniqueId } from "./dom.js";
+import { debounce, formatDate, formatDateTime, formatNumber, h, icon, uniqueId } from "./dom.js";
 import { busy, button, field, sentence, showFieldErrors } from "./ui.js";
 
 const KIND_LABELS = { low_stock: "Low stock", runout_projected: "Runout projected", depleted: "Depleted" };
@@ -71,8 +71,18 @@ export function renderAlerts(state) {
     });
   }
 
-  loadForecast(state.pool.id, forecast);
-  state.onPool(() => loadForecast(state.pool.id, forecast));
+  // The forecast follows the alert settings (re-read at once) and the counts (re-read once
+  // they settle: they are re-read every few seconds while an import runs).
+  let seen = { alert: JSON.stringify(state.pool.alert), counts: JSON.stringify(state.pool.counts) };
+  const reloadForecast = () => loadForecast(state.pool.id, forecast);
+  const reloadWhenSettled = debounce(reloadForecast, 3000);
+  reloadForecast();
+  state.onPool((pool) => {
+    const next = { alert: JSON.stringify(pool.alert), counts: JSON.stringify(pool.counts) };
+    if (next.alert !== seen.alert) reloadForecast();
+    else if (next.counts !== seen.counts) reloadWhenSettled();
+    seen = next;
+  });
   return el;
 }
 
