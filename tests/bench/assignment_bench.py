@@ -12,6 +12,7 @@
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import threading
 import time
@@ -147,6 +148,7 @@ async def main(args: argparse.Namespace) -> None:
     bootstrap, mongo_url = stack.kafka_bootstrap(), stack.mongo_url()
     db_name = f"bench_{uuid.uuid4().hex[:8]}"
     mongo = create_mongo_client(mongo_url, "bench")
+    _print_load("start")
     baseline = await insert_one_rate(mongo_url, db_name)
     print(f"baseline insert_one into the same FerretDB: {baseline:,.0f} docs/s")
     group = f"bench-{uuid.uuid4().hex[:8]}"
@@ -156,11 +158,21 @@ async def main(args: argparse.Namespace) -> None:
     replica = ServiceProcess("assignment-bench", python_module("assignment_service"), env, Path(args.log_dir))
     try:
         replica.wait_ready(f"http://127.0.0.1:{port}/readyz")
-        await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
-        await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims)
+        print(f"replica pid {replica.process.pid} (attach a profiler here)", flush=True)
+        if args.kafka_claims:  # 0 skips a phase
+            await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
+        if args.http_claims:
+            await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims)
+        _print_load("end")
     finally:
         replica.stop()
         await mongo.close()
+
+
+def _print_load(when: str) -> None:
+    # The machine is shared: figures mean little without the load they were measured under.
+    one, five, fifteen = os.getloadavg()
+    print(f"load average at {when}: {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} cores")
 
 
 async def _kafka_phase(

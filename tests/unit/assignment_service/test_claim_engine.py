@@ -2,17 +2,19 @@
 
 import asyncio
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assignment_service.domain.claim import Answer, ClaimRecord, Conflict, new_record
+from assignment_service.domain.claim import Answer, ClaimRecord, Conflict, Deferred, new_record
 from assignment_service.domain.model import (
     Assignment,
     Candidate,
     ClaimRequest,
     Coupon,
     InvalidClaimError,
+    Outcome,
     Rejection,
     assign,
     new_claim,
@@ -236,3 +238,39 @@ async def test_an_unlimited_coupon_retired_while_queued_is_never_handed_out() ->
     assert sorted(o.code for o in outcomes if isinstance(o, Assignment)) == ["K1", "K2"]
     assert [o.reason for o in outcomes if isinstance(o, Rejection)] == ["pool_exhausted"]
     assert store.slots[slot_id(POOL, "ALL", 0)] == "retired"
+
+
+class FirstPublishWaits(FakePublisher):
+    """Holds the first batch's outcomes until released, as a slow broker would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_called = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def publish(self, outcomes: Sequence[Outcome]) -> None:
+        if not self.first_called.is_set():
+            self.first_called.set()
+            await self.release.wait()
+        await super().publish(outcomes)
+
+
+async def test_a_batch_is_decided_while_the_one_before_publishes_and_its_repeats_wait() -> None:
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon("C1"), Coupon("C2")])
+    publisher = FirstPublishWaits()
+    engine = engine_on(store, publisher)
+    first = asyncio.create_task(engine.claim([request(1)]))
+    await publisher.first_called.wait()
+    [second] = await engine.claim([request(2)])
+    [repeat] = await engine.claim([request(1)])
+    assert isinstance(second, Answer), "decided and published while the first batch was still publishing"
+    assert isinstance(repeat, Deferred), "a repeat of a claim being published waits for it"
+    publisher.release.set()
+    [answer] = await first
+    [replayed] = await engine.claim([request(1)])
+    assert isinstance(answer, Answer)
+    assert isinstance(replayed, Answer)
+    assert replayed.replayed
+    assert replayed.outcome == answer.outcome
+    assert [o.request_id for o in publisher.published] == ["req-2", "req-1"]

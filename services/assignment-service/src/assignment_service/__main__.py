@@ -11,7 +11,15 @@ from assignment_service.settings import Settings
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.http_host, port=settings.http_port, log_level="warning")
+    # uvloop and httptools: the C event loop and HTTP parser (the claim path is CPU-bound on 2 cores).
+    uvicorn.run(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+    )
 
 
 if __name__ == "__main__":

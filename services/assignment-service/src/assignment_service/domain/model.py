@@ -11,11 +11,12 @@ A claim asks for one coupon of a pool for one email. The rules:
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from coupon_shared.durations import parse_duration
 
@@ -41,12 +42,30 @@ class ClaimRequest:
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+# The everyday shape of an address, lower-cased ASCII: a strict subset of what email_validator
+# accepts, with the same normalized form (a property test holds the two together). It skips
+# email_validator's general path, a fifth of the CPU of a Kafka claim (profiled).
+_PLAIN_EMAIL = re.compile(r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
 def normalize_email(raw: str) -> str:
     """Validate an address (syntax only, no DNS) and return it lower-cased."""
+    address = raw.strip()
+    if _is_plain(address.lower()):
+        return address.lower()
     try:
-        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+        return validate_email(address, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise InvalidClaimError(f"email: {exc}") from exc
+
+
+def _is_plain(address: str) -> bool:
+    if not address.isascii() or len(address) > 254 or not _PLAIN_EMAIL.fullmatch(address):
+        return False
+    local, domain = address.split("@")
+    # Punycode and other "--" labels, and reserved names, take email_validator's full path.
+    special = any(domain == name or domain.endswith(f".{name}") for name in SPECIAL_USE_DOMAIN_NAMES)
+    return len(local) <= 64 and "--" not in domain and not special
 
 
 def new_claim(request_id: str, pool_id: str, email: str, source: str, origin: Origin) -> ClaimRequest:

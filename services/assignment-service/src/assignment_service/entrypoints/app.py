@@ -7,15 +7,16 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from assignment_service.bootstrap import Components, build
 from assignment_service.entrypoints import http
+from assignment_service.entrypoints.body_limit import BodyLimit
 from assignment_service.settings import Settings
 from coupon_shared.auth import ApiKeyAuthenticator, parse_api_keys
 from coupon_shared.health import health_router
 from coupon_shared.kafka import run_batch_consumer
-from coupon_shared.problems import install_problem_handlers, problem_response
+from coupon_shared.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="assignment-service", lifespan=_lifespan(settings))
     app.state.authenticator = ApiKeyAuthenticator(parse_api_keys(settings.api_keys))
     install_problem_handlers(app)
-    app.middleware("http")(_body_limit(settings.max_body_bytes))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router({"kafka": _check(app, "kafka"), "mongo": _check(app, "mongo")}))
     app.include_router(http.router)
     return app
@@ -78,15 +79,3 @@ def _die_if_failed(task: "asyncio.Task[None]") -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("%s failed, shutting down", task.get_name(), exc_info=task.exception())
         os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _body_limit(max_bytes: int) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    async def limit(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_bytes):
-            return problem_response(
-                413, "payload-too-large", f"Bodies are limited to {max_bytes} bytes", request.url.path
-            )
-        return await call_next(request)
-
-    return limit

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Final = Answer | Conflict
 RETRY_SECONDS = 0.05
+BATCHES_IN_FLIGHT = 2
 
 
 class ClaimTimeoutError(RuntimeError):
@@ -77,22 +78,39 @@ class ClaimService:
         return await waiting.future
 
     async def run_batcher(self) -> None:
-        """Collect HTTP claims for ``batch_window`` seconds, decide them together, repeat."""
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(self._batch_window)
-            while not self._queue.empty() and len(batch) < self._max_batch:
-                batch.append(self._queue.get_nowait())
-            batch = [w for w in batch if not w.future.done()]
-            try:
-                results = await self._engine.claim([w.request for w in batch])
-            except Exception as exc:
-                log.exception("claim batch failed")
-                for w in batch:
-                    if not w.future.done():
-                        w.future.set_exception(exc)
-                continue
-            self._resolve(batch, results)
+        """Collect HTTP claims for ``batch_window`` seconds, decide them together, repeat.
+
+        Two batches are in flight at most: one deciding while the one before it publishes
+        and stores its outcomes (the engine decides one batch at a time). Claims arriving
+        meanwhile wait in the queue and make the next batch larger.
+        """
+        in_flight = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await in_flight.acquire()
+                batch = [await self._queue.get()]
+                await asyncio.sleep(self._batch_window)
+                while not self._queue.empty() and len(batch) < self._max_batch:
+                    batch.append(self._queue.get_nowait())
+                task = asyncio.create_task(self._run_batch([w for w in batch if not w.future.done()]))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                task.add_done_callback(lambda _: in_flight.release())
+        finally:
+            for task in running:
+                task.cancel()
+
+    async def _run_batch(self, batch: list[_Waiting]) -> None:
+        try:
+            results = await self._engine.claim([w.request for w in batch])
+        except Exception as exc:
+            log.exception("claim batch failed")
+            for w in batch:
+                if not w.future.done():
+                    w.future.set_exception(exc)
+            return
+        self._resolve(batch, results)
 
     def _resolve(self, batch: list[_Waiting], results: list[Result]) -> None:
         loop = asyncio.get_running_loop()

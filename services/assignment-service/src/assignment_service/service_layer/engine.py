@@ -106,26 +106,34 @@ class ClaimEngine:
         self._first_used: set[str] = set()
         # Claims this process inserted and has not finished: it may resume them at once.
         self._owned: set[str] = set()
-        # The candidate queues are per process; one batch at a time uses them.
+        # The candidate queues are per process; one batch at a time decides. Publishing and
+        # storing outcomes runs outside the lock, so the next batch decides meanwhile.
         self._lock = asyncio.Lock()
+        # Requests whose outcome a batch is publishing right now: a repeat of one waits (deferred).
+        self._finishing: set[str] = set()
 
     async def claim(self, requests: Sequence[ClaimRequest]) -> list[Result]:
         """Decide, store and publish the outcome of every request; answers in request order."""
         results: list[Result | None] = [None] * len(requests)
         remaining = list(enumerate(requests))
-        async with self._lock:
-            # A request_id twice in one batch: the second is decided after the first, as a repeat.
-            while remaining:
-                first: dict[str, tuple[int, ClaimRequest]] = {}
-                for position, request in remaining:
-                    first.setdefault(request.request_id, (position, request))
+        # A request_id twice in one batch: the second is decided after the first, as a repeat.
+        while remaining:
+            first: dict[str, tuple[int, ClaimRequest]] = {}
+            for position, request in remaining:
+                first.setdefault(request.request_id, (position, request))
+            async with self._lock:
                 now = self._clock()
                 batch = _Batch(now=now, bucket=bucket_of(now, self._bucket_seconds))
                 await self._decide([request for _, request in first.values()], batch)
+                finishing = {o.request_id for o in batch.decided}
+                self._finishing |= finishing
+            try:
                 await self._finish(batch)
-                for position, request in first.values():
-                    results[position] = batch.results[request.request_id]
-                remaining = [(p, r) for p, r in remaining if results[p] is None]
+            finally:
+                self._finishing -= finishing
+            for position, request in first.values():
+                results[position] = batch.results[request.request_id]
+            remaining = [(p, r) for p, r in remaining if results[p] is None]
         return [result for result in results if result is not None]
 
     async def _decide(self, requests: list[ClaimRequest], batch: _Batch) -> None:
@@ -163,7 +171,7 @@ class ClaimEngine:
         stored = await asyncio.gather(*(self._store.get_claim(r.request_id) for r in requests))
         resumable: list[_Work] = []
         for request, record in zip(requests, stored, strict=True):
-            if record is None:
+            if record is None or request.request_id in self._finishing:
                 batch.results[request.request_id] = Deferred(request.request_id)
             elif conflict := repeat_of(record, request):
                 batch.results[request.request_id] = conflict
@@ -331,10 +339,11 @@ class ClaimEngine:
 
     async def _finish(self, batch: _Batch) -> None:
         await self._publisher.publish(batch.decided)
-        await self._store.insert_outcomes(batch.decided)
-        # Closed only once the outcome is stored; a Conflict closes nothing (the key's own claim may be open).
+        # Closed once published, in the same round trip as the stored outcomes: a crash between the
+        # two leaves an outcome unstored, which a repeat resumes to the same event. A Conflict
+        # closes nothing (the key's own claim may be open).
         closed = [rid for rid in batch.journaled if isinstance(batch.results.get(rid), Answer)]
-        await self._store.close_claims(batch.bucket, closed)
+        await asyncio.gather(self._store.insert_outcomes(batch.decided), self._store.close_claims(batch.bucket, closed))
         for rid, result in batch.results.items():
             if isinstance(result, Answer | Conflict):
                 self._owned.discard(rid)
