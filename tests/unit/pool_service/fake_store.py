@@ -2,7 +2,7 @@
 
 import copy
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from coupon_shared.mongo import Document
@@ -50,7 +50,7 @@ class FakeStore(Store):
     async def delete(self, collection: str, _id: Any) -> bool:
         return self.collections[collection].pop(_id, None) is not None
 
-    async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncIterator[Document]:
+    async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncGenerator[Document, None]:
         for doc in list(self.collections[collection].values())[skip:]:
             yield copy.deepcopy(doc)
 

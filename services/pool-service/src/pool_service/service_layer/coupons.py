@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Coroutine
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, uuid4, uuid5
@@ -117,13 +118,14 @@ async def list_active_coupons(
     now = utc_now()
     items: list[Coupon] = []
     scanned = position or 0
-    async for doc in store.stream(stock_name(pool_id), skip=scanned, batch_size=SCAN_BATCH):
-        scanned += 1
-        coupon = coupon_from_stock(doc["_id"], doc)
-        if not coupon.is_expired(now) and matches_search(coupon.code, q) and coupon.code != q:
-            items.append(coupon)
-        if len(items) >= limit or time.monotonic() > deadline:
-            return CouponPage(items, scanned)
+    async with aclosing(store.stream(stock_name(pool_id), skip=scanned, batch_size=SCAN_BATCH)) as docs:
+        async for doc in docs:
+            scanned += 1
+            coupon = coupon_from_stock(doc["_id"], doc)
+            if not coupon.is_expired(now) and matches_search(coupon.code, q) and coupon.code != q:
+                items.append(coupon)
+            if len(items) >= limit or time.monotonic() > deadline:
+                return CouponPage(items, scanned)
     return CouponPage(items, None)
 
 

@@ -10,6 +10,7 @@ import csv
 import io
 import time
 from collections.abc import AsyncIterator, Coroutine
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,10 +107,12 @@ async def export_history_csv(store: Store, pool_id: str) -> AsyncIterator[bytes]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    async for doc in store.stream(history_pages_name(pool_id), batch_size=200):
-        for row in sorted(doc["rows"], key=lambda r: r["seq"]):
-            writer.writerow(csv_cells(row["code"], row["email"], row["source"], row["assigned_at"]))
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
+    # Closed even when the client goes away mid-way (the response closes this generator).
+    async with aclosing(store.stream(history_pages_name(pool_id), batch_size=200)) as pages:
+        async for doc in pages:
+            for row in sorted(doc["rows"], key=lambda r: r["seq"]):
+                writer.writerow(csv_cells(row["code"], row["email"], row["source"], row["assigned_at"]))
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue().encode()

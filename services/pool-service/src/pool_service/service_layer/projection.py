@@ -9,6 +9,7 @@ record's position, which a redo after a crash recognises as its own.
 """
 
 from collections import defaultdict
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,11 +154,12 @@ async def _positions(store: Store, collection: str, ids: set[Any]) -> dict[Any, 
         return {only: ((await store.get(collection, only)) or {}).get("position")}
     found: dict[Any, Any] = {}
     if ids:
-        async for doc in store.stream(collection, batch_size=STREAM_BATCH):
-            if doc["_id"] in ids:
-                found[doc["_id"]] = doc.get("position")
-                if len(found) == len(ids):
-                    break
+        async with aclosing(store.stream(collection, batch_size=STREAM_BATCH)) as docs:
+            async for doc in docs:
+                if doc["_id"] in ids:
+                    found[doc["_id"]] = doc.get("position")
+                    if len(found) == len(ids):
+                        break
     return found
 
 
