@@ -63,6 +63,21 @@ class RssSampler:
             self._stop.wait(0.5)
 
 
+class CpuMeter:
+    """CPU time (user + system) a process used since this meter was made."""
+
+    def __init__(self, pid: int) -> None:
+        self._process = psutil.Process(pid)
+        self._start = self._used()
+
+    def _used(self) -> float:
+        times = self._process.cpu_times()
+        return float(times.user + times.system)
+
+    def ms_per(self, count: int) -> float:
+        return (self._used() - self._start) * 1000 / count
+
+
 async def kafka_throughput(bootstrap: str, pool_id: str, claims: int) -> float:
     consumer = AIOKafkaConsumer(ASSIGNED, bootstrap_servers=bootstrap, auto_offset_reset="latest")
     await consumer.start()
@@ -162,7 +177,7 @@ async def main(args: argparse.Namespace) -> None:
         if args.kafka_claims:  # 0 skips a phase
             await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
         if args.http_claims:
-            await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims)
+            await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims, replica.process.pid)
         _print_load("end")
     finally:
         replica.stop()
@@ -184,8 +199,10 @@ async def _kafka_phase(
     baseline: float,
 ) -> None:
     pool_id = await seed_pool(mongo, db_name, [f"K{n:07d}" for n in range(claims)])
+    cpu = CpuMeter(replica.process.pid)
     with RssSampler(replica.process.pid) as rss:
         rate = await kafka_throughput(bootstrap, pool_id, claims)
+    print(f"kafka: replica CPU {cpu.ms_per(claims):.2f} ms per claim (less sensitive to the machine's load)")
     third = max(1, len(rss.samples) // 3)
     print(f"kafka: {claims:,} claims at {rate:,.0f} claims/s end to end = {rate / baseline:.1f}x insert_one")
     print(
@@ -194,12 +211,14 @@ async def _kafka_phase(
     )
 
 
-async def _http_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, claims: int) -> None:
+async def _http_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, claims: int, pid: int) -> None:
     pool_id = await seed_pool(mongo, db_name, [f"H{n:07d}" for n in range(2 * claims)])
+    cpu = CpuMeter(pid)
     started = time.perf_counter()
     await http_load(url, pool_id, claims, 64, None, "full")
     rate = claims / (time.perf_counter() - started)
     print(f"http: {claims:,} claims with 64 clients at {rate:,.0f} claims/s")
+    print(f"http: replica CPU {cpu.ms_per(claims):.2f} ms per claim")
     paced = await http_load(url, pool_id, claims, 64, rate / 2, "paced")
     paced.sort()
     p50, p99 = paced[len(paced) // 2], paced[int(len(paced) * 0.99) - 1]
