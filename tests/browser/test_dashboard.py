@@ -137,6 +137,8 @@ def test_rename_add_coupon_with_all_fields_and_bad_coupon_input(page: Page, stac
     expect(code_field).to_have_value("")
     page.get_by_label("Search coupons").fill(code[-5:].lower())
     expect(page.get_by_test_id("active-table").locator("tbody tr")).to_have_count(1)
+    expect(page.locator("[data-stat=total]")).to_have_text("1", timeout=30_000)
+    expect(page.get_by_test_id("counts-status")).to_be_empty()
     screenshot(page, "06-pool-details-active")
 
     code_field.fill(code)
@@ -400,11 +402,15 @@ def test_first_view_data_is_requested_once_while_the_modules_load(page: Page, st
     page.goto(f"{stack.dashboard_url}/#/pools/{pool['id']}")
     expect(page.get_by_test_id("active-table")).to_contain_text("EARLY-1")
     requests.clear()
-    page.reload()
-    expect(page.get_by_test_id("active-table")).to_contain_text("EARLY-1")
     pool_url = f"{stack.dashboard_url}/v1/pools/{pool['id']}"
+    # Once Active Coupons is in, Assigned History's first page is fetched in the background.
+    with page.expect_request(f"{pool_url}/assignments?limit=50"):
+        page.reload()
+        expect(page.get_by_test_id("active-table")).to_contain_text("EARLY-1")
     first_view = [pool_url, f"{pool_url}/coupons?limit=50"]
     assert [u for u in requests if u in first_view] == first_view
+    page.get_by_role("tab", name="Assigned History").click()
+    expect(page.get_by_text("No coupons have been assigned from this pool yet.")).to_be_visible()
 
 
 def test_create_pool_by_keyboard_only_with_focus_kept_in_the_dialog(page: Page, stack: Stack) -> None:
@@ -430,5 +436,14 @@ def test_create_pool_by_keyboard_only_with_focus_kept_in_the_dialog(page: Page, 
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("pool-name")).to_have_text(name)
     page.get_by_role("tab", name="Active Coupons").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Code")).to_be_focused()
+    page.get_by_role("tab", name="Active Coupons").focus()
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("tab", name="Assigned History")).to_have_attribute("aria-selected", "true")
+    # A button busy for a moment (disabled meanwhile) gives focus back when done.
+    refresh = page.get_by_role("button", name="Refresh")
+    refresh.focus()
+    page.keyboard.press("Enter")
+    expect(refresh).to_be_enabled()
+    expect(refresh).to_be_focused()

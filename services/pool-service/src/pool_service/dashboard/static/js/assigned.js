@@ -35,9 +35,15 @@ export function renderAssigned(state, onRefresh) {
   return {
     el,
     shown() {
-      if (loaded) table.revalidate();
-      else table.reload();
+      const load = loaded ? table.revalidate() : table.reload();
       loaded = true;
+      return load;
+    },
+    /** Load page 1 while hidden, so the first switch to this tab shows it at once. */
+    prefetch() {
+      if (loaded) return;
+      loaded = true;
+      table.reload();
     },
   };
 }

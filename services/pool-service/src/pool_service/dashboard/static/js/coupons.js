@@ -102,10 +102,16 @@ export function renderActive(state) {
     el,
     shown() {
       // Shown at once from what was loaded, then brought up to date: claims move coupons away meanwhile.
-      if (!loaded || stale) table.reload();
-      else table.revalidate();
+      const load = !loaded || stale ? table.reload() : table.revalidate();
       loaded = true;
       stale = false;
+      return load;
+    },
+    /** Load page 1 while hidden, so the first switch to this tab shows it at once. */
+    prefetch() {
+      if (loaded) return;
+      loaded = true;
+      table.reload();
     },
     markStale() {
       stale = true;

@@ -173,7 +173,7 @@ function renderTabs(panels, initialTab) {
     panel.el.id = `panel-${tab.id}`;
     panel.el.setAttribute("role", "tabpanel");
     panel.el.setAttribute("aria-labelledby", btn.id);
-    panel.el.tabIndex = 0;
+    // Not a tab stop of its own: each panel starts with a focusable control (WAI-ARIA tabs pattern).
     bodies.append(panel.el);
   }
 
@@ -184,12 +184,13 @@ function renderTabs(panels, initialTab) {
       buttons[tab.id].tabIndex = selected ? 0 : -1;
       panels[tab.id].el.hidden = !selected;
     }
-    panels[id].shown();
+    const load = panels[id].shown();
     if (fromUser) {
       // The address follows the tab without re-rendering the view.
       const base = window.location.hash.replace(/\/assigned$/, "");
       history.replaceState(null, "", id === "assigned" ? `${base}/assigned` : base);
     }
+    return Promise.resolve(load);
   }
 
   function arrows(event, id) {
@@ -200,7 +201,9 @@ function renderTabs(panels, initialTab) {
     buttons[next].focus();
   }
 
-  show(initialTab === "assigned" ? "assigned" : "active");
+  const first = initialTab === "assigned" ? "assigned" : "active";
+  // Once the first tab's list is in, the other tab's first page is fetched in the background.
+  show(first).finally(() => TABS.filter((t) => t.id !== first).forEach((t) => panels[t.id].prefetch()));
   return { el: h("section", { class: "card tabs-card" }, list, bodies), show };
 }
 

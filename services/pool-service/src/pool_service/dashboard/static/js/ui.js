@@ -58,6 +58,8 @@ export function button(text, { kind = "secondary", iconName, type = "button", ..
 export async function busy(btn, busyText, work) {
   const label = btn.querySelector("span");
   const before = label?.textContent;
+  // Disabling the focused button drops focus to <body>; a keyboard user gets it back after.
+  const hadFocus = document.activeElement === btn;
   btn.disabled = true;
   btn.setAttribute("aria-busy", "true");
   if (label && busyText) label.textContent = busyText;
@@ -67,6 +69,7 @@ export async function busy(btn, busyText, work) {
     btn.disabled = false;
     btn.removeAttribute("aria-busy");
     if (label && busyText) label.textContent = before;
+    if (hadFocus && btn.isConnected && (document.activeElement === document.body || !document.activeElement)) btn.focus();
   }
 }
 
