@@ -274,3 +274,24 @@ async def test_a_batch_is_decided_while_the_one_before_publishes_and_its_repeats
     assert replayed.replayed
     assert replayed.outcome == answer.outcome
     assert [o.request_id for o in publisher.published] == ["req-2", "req-1"]
+
+
+async def test_a_conflicting_body_under_a_key_does_not_orphan_the_keys_waiting_claim() -> None:
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon("C1"), Coupon("C2")])
+    holder = new_claim("holder", POOL, "a@example.com", "test", "http")
+    intent = Candidate(Coupon("C1"), 0)
+    # Another process holds a@'s guard and has not taken its slot yet.
+    await store.insert_claims([new_record(holder, NOW, intent)])
+    await store.insert_guards([(f"{POOL}:a@example.com", "holder")])
+    engine = engine_on(store)
+    mine = new_claim("req-1", POOL, "a@example.com", "test", "http")
+    other_body = new_claim("req-1", POOL, "b@example.com", "test", "http")
+    waiting, conflict = await engine.claim([mine, other_body])
+    assert isinstance(waiting, Deferred)
+    assert isinstance(conflict, Conflict)
+    await store.insert_slots([(slot_id(POOL, "C1", 0), assign(holder, intent, NOW))])
+    [answer] = await engine.claim([mine])
+    assert isinstance(answer, Answer), "still this process's claim: finished at once, not after the resume age"
+    assert isinstance(answer.outcome, Assignment)
+    assert (answer.outcome.code, answer.existing) == ("C1", True)

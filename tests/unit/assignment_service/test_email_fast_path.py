@@ -25,7 +25,8 @@ def ours(raw: str) -> str | None:
         return None
 
 
-@settings(max_examples=1000)
+# No deadline: email_validator's first IDNA calls are slow on a loaded machine, and time is not under test.
+@settings(max_examples=1000, deadline=None)
 @given(local=PART, labels=st.lists(LABEL, min_size=1, max_size=4), upper=st.booleans(), pad=st.booleans())
 def test_the_fast_path_agrees_with_email_validator(local: str, labels: list[str], upper: bool, pad: bool) -> None:
     raw = f"{local}@{'.'.join(labels)}"
@@ -34,6 +35,7 @@ def test_the_fast_path_agrees_with_email_validator(local: str, labels: list[str]
     assert ours(raw) == reference(raw)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40))
 def test_any_text_gets_the_same_answer(raw: str) -> None:
     assert ours(raw) == reference(raw)

@@ -32,7 +32,6 @@ from datetime import datetime
 from assignment_service.domain.claim import (
     Answer,
     ClaimRecord,
-    Conflict,
     Deferred,
     Result,
     follow,
@@ -345,7 +344,8 @@ class ClaimEngine:
         closed = [rid for rid in batch.journaled if isinstance(batch.results.get(rid), Answer)]
         await asyncio.gather(self._store.insert_outcomes(batch.decided), self._store.close_claims(batch.bucket, closed))
         for rid, result in batch.results.items():
-            if isinstance(result, Answer | Conflict):
+            # A Conflict is another body under the key: the key's own claim may still be this process's.
+            if isinstance(result, Answer):
                 self._owned.discard(rid)
 
 
