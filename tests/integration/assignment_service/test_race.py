@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 from coupon_shared.events import parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import ASSIGNED, CLAIM_REJECTED
-from tests.integration.assignment_service.conftest import ReplicaFactory, seed_pool
+from tests.integration.assignment_service.conftest import Replica, ReplicaFactory, seed_pool
 from tests.integration.assignment_service.race import (
     Ask,
     check_race,
@@ -148,6 +148,7 @@ async def test_a_replica_joining_and_one_leaving_mid_burst_break_none_of_the_rac
     over_http, over_kafka = burst[::2], burst[1::2]
     producing = asyncio.Event()
     flowing_through_rebalances: list[bool] = []
+    joined: list[Replica] = []
 
     async def paced_kafka_claims() -> None:
         producing.set()
@@ -157,7 +158,7 @@ async def test_a_replica_joining_and_one_leaving_mid_burst_break_none_of_the_rac
 
     async def join_then_leave() -> None:
         await producing.wait()
-        await asyncio.to_thread(replicas)  # a third member joins: rebalance
+        joined.append(await asyncio.to_thread(replicas))  # a third member joins: rebalance
         await asyncio.sleep(1.0)
         await asyncio.to_thread(leaving.process.stop)  # SIGTERM, a graceful leave: rebalance
         flowing_through_rebalances.append(producing.is_set())
@@ -170,4 +171,6 @@ async def test_a_replica_joining_and_one_leaving_mid_burst_break_none_of_the_rac
         )
         await _settled(probe, pool_id, 2000, timeout=180)
     assert flowing_through_rebalances == [True], "both rebalances happened while claims were still produced"
+    for replica in (staying, *joined):
+        assert replica.process.process.poll() is None, f"a rebalance killed a replica:\n{replica.process.log_tail()}"
     check_race(outcomes_by_request(probe.records, pool_id), burst, CODES, http)
