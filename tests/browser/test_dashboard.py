@@ -413,6 +413,32 @@ def test_first_view_data_is_requested_once_while_the_modules_load(page: Page, st
     expect(page.get_by_text("No coupons have been assigned from this pool yet.")).to_be_visible()
 
 
+SLOW_HISTORY = """
+const realFetch = window.fetch;
+window.fetch = (url, init) => String(url).includes('/assignments')
+  ? new Promise((resolve) => setTimeout(resolve, 1500)).then(() => realFetch(url, init))
+  : realFetch(url, init);
+"""
+
+
+def test_switching_to_a_tab_whose_first_page_is_on_its_way_waits_for_it(page: Page, stack: Stack) -> None:
+    pool = create_pool(stack)
+    with stack.admin() as api:
+        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "ON-ITS-WAY"}).status_code == 201
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.add_init_script(f"sessionStorage.setItem('coupon-dashboard.admin-key', '{ADMIN_KEY}')")
+    page.add_init_script(SLOW_HISTORY)
+    page.goto(f"{stack.dashboard_url}/#/pools/{pool['id']}")
+    expect(page.get_by_test_id("active-table")).to_contain_text("ON-ITS-WAY")
+    # The background fetch of Assigned History is still held back: the switch must not start another.
+    page.get_by_role("tab", name="Assigned History").click()
+    expect(page.get_by_text("No coupons have been assigned from this pool yet.")).to_be_visible()
+    page.wait_for_timeout(500)
+    history_requests = [u for u in requests if "/assignments" in u]
+    assert len(history_requests) == 1, history_requests
+
+
 def test_create_pool_by_keyboard_only_with_focus_kept_in_the_dialog(page: Page, stack: Stack) -> None:
     sign_in(page, stack.dashboard_url)
     opener = page.get_by_test_id("create-pool")

@@ -25,6 +25,7 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, noMatchText
   let cursor = null;
   let generation = 0;
   let loading = false;
+  let inFlight = Promise.resolve();
   let count = 0;
 
   const observer = new IntersectionObserver((entries) => {
@@ -37,7 +38,12 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, noMatchText
     return row;
   }
 
-  async function load(reset, quiet = false) {
+  function load(reset, quiet = false) {
+    inFlight = fetchAndShow(reset, quiet);
+    return inFlight;
+  }
+
+  async function fetchAndShow(reset, quiet) {
     const mine = reset ? ++generation : generation;
     loading = true;
     more.disabled = true;
@@ -78,8 +84,8 @@ export function pagedTable({ caption, columns, fetchPage, emptyText, noMatchText
   return {
     el,
     reload: () => load(true),
-    /** Fetch page 1 again while the rows on screen stay visible until it arrives. */
-    revalidate: () => load(true, true),
+    /** Fetch page 1 again while the rows on screen stay visible until it arrives; a load in flight is as fresh. */
+    revalidate: () => (loading ? inFlight : load(true, true)),
     search(text) {
       query = text.trim();
       return load(true);
