@@ -150,6 +150,18 @@ async def wait_until_committed(bootstrap: str, group: str, timeout: float) -> fl
         await admin.close()
 
 
+async def changelog_records(bootstrap: str, app_id: str) -> int:
+    """Records written so far to the worker's pool-state changelog (end offsets summed)."""
+    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await probe.start()
+    try:
+        changelog = f"{app_id}-pool-state-changelog"
+        ends = await probe.end_offsets([TopicPartition(changelog, p) for p in range(topics.PARTITIONS)])
+        return sum(ends.values())
+    finally:
+        await probe.stop()
+
+
 async def recovery_phase(worker: AlertWorkerProcess, bootstrap: str, pools: int) -> AlertWorkerProcess:
     pool_ids = [b.new_pool_id() for _ in range(pools)]
     producer = await new_producer(bootstrap)
@@ -208,6 +220,7 @@ async def load_phase(worker: AlertWorkerProcess, bootstrap: str, plan: LoadPlan,
     rss = psutil.Process(worker.process.process.pid)
     rss_samples: list[tuple[float, int]] = []
     cpu_before = rss.cpu_times()
+    changelog_before = await changelog_records(bootstrap, worker.app_id)
 
     sent_at: dict[tuple[str, int], float] = {}
     tick = 0.01
@@ -242,6 +255,8 @@ async def load_phase(worker: AlertWorkerProcess, bootstrap: str, plan: LoadPlan,
     # Independent of how busy the machine is: the worker's own CPU per event.
     per_event = cpu / sent * 1e6
     print(f"load: worker CPU {cpu:.1f}s for {sent} events = {per_event:.0f} µs/event → ≈{sent / cpu:.0f}/s per core")
+    written = await changelog_records(bootstrap, worker.app_id) - changelog_before
+    print(f"load: {written} pool-state changelog records = {written / sent:.3f} per event (batching)")
     await asyncio.sleep(3)
     rss_samples.append((time.monotonic() - started, rss.memory_info().rss))
     sink_task.cancel()
@@ -302,6 +317,7 @@ async def steady_phase(worker: AlertWorkerProcess, bootstrap: str, events: int, 
     assert worker.process is not None
     process = psutil.Process(worker.process.process.pid)
     rss_start, cpu_start, started = process.memory_info().rss, process.cpu_times(), time.monotonic()
+    changelog_before = await changelog_records(bootstrap, worker.app_id)
     samples: list[tuple[int, int]] = []
     sampler = asyncio.create_task(sample_rss(process, samples, started))
     futures = []
@@ -322,6 +338,8 @@ async def steady_phase(worker: AlertWorkerProcess, bootstrap: str, events: int, 
     cpu = cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system
     print(f"steady: {events} assignments over {pools} pools produced in {produced:.0f}s, digested in {digested:.0f}s")
     print(f"steady: {events / digested:.0f} events/s end to end, worker CPU {cpu / events * 1e6:.0f} µs/event")
+    written = await changelog_records(bootstrap, worker.app_id) - changelog_before
+    print(f"steady: {written} pool-state changelog records = {written / events:.3f} per event (batching)")
     print(f"steady: RSS {rss_start / 2**20:.0f} MiB before, {process.memory_info().rss / 2**20:.0f} MiB after")
     print("steady: RSS samples (s → MiB): " + ", ".join(f"{t}→{r}" for t, r in samples))
 

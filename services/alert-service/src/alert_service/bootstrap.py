@@ -4,11 +4,12 @@ import asyncio
 from typing import Any
 
 import faust
+import httpx
 
 from alert_service.adapters.bridges import Channel, SlackWebhook, SmtpMailer
 from alert_service.adapters.changelog_topics import ensure_changelog_topics
 from alert_service.domain.clock import Clock, SystemClock
-from alert_service.entrypoints.api import create_api
+from alert_service.entrypoints.api import FORWARD_TIMEOUT_SECONDS, create_api
 from alert_service.entrypoints.http_server import HttpServer
 from alert_service.entrypoints.worker import AlertWorker, create_faust_app
 from alert_service.settings import AlertServiceSettings
@@ -29,6 +30,7 @@ class _ForecastSource:
         self._worker = worker
         self.clock = worker.clock
         self.pool_state = worker.pool_state
+        self.owner_url = worker.owner_url
 
     def recent_alerts_of(self, pool_id: str) -> list[dict[str, Any]]:
         return list(self._worker.recent_alerts.get(pool_id) or [])
@@ -56,8 +58,9 @@ class AlertService:
         async def ready() -> bool:
             return kafka_ready(app)
 
-        api = create_api(_ForecastSource(self.worker), settings.api_keys, ready)
-        self.http_server = HttpServer(api, settings.http_host, settings.http_port)
+        peers = httpx.AsyncClient(timeout=FORWARD_TIMEOUT_SECONDS)
+        api = create_api(_ForecastSource(self.worker), settings.api_keys, ready, peers)
+        self.http_server = HttpServer(api, settings.http_host, settings.http_port, on_stopped=[peers.aclose])
 
     def run(self) -> None:
         """Run until SIGTERM/SIGINT; faust's Worker exits the process when done."""

@@ -1,5 +1,6 @@
 """Alert service settings, all from ``ALERT_SERVICE_*`` environment variables."""
 
+import socket
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,11 @@ class AlertServiceSettings(ServiceSettings):
     faust_web_enabled: bool = False
     faust_web_port: int = 6066
     log_level: str = "info"
+    # How the other workers reach this one's API: a forecast asked of a worker
+    # that does not hold the pool is forwarded to the one that does. Default
+    # http://<http_host>:<http_port>, with the host name when listening on all
+    # interfaces (a container's host name is its address on the compose network).
+    advertised_url: str | None = None
     # How long the broker waits for a silent (killed) worker before giving its
     # partitions to another: bounds the gap after a crash.
     kafka_session_timeout_seconds: float = 30.0
@@ -49,3 +55,11 @@ class AlertServiceSettings(ServiceSettings):
     delivery_timeout_seconds: float = 5.0
     delivery_concurrency: int = 8
     recent_alerts_kept: int = 20
+
+    @property
+    def api_url(self) -> str:
+        if self.advertised_url:
+            return self.advertised_url
+        listening_everywhere = self.http_host in ("0.0.0.0", "::")  # noqa: S104 (a comparison, not a bind)
+        host = socket.gethostname() if listening_everywhere else self.http_host
+        return f"http://{host}:{self.http_port}"

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator, Sequence
 
 import mode
 import uvicorn
@@ -17,11 +17,14 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class HttpServer(mode.Service):
-    def __init__(self, api: FastAPI, host: str, port: int) -> None:
+    def __init__(
+        self, api: FastAPI, host: str, port: int, on_stopped: Sequence[Callable[[], Awaitable[None]]] = ()
+    ) -> None:
         super().__init__()
         config = uvicorn.Config(api, host=host, port=port, log_level="warning", lifespan="off")
         self._server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None
+        self._on_stopped = list(on_stopped)
 
     async def on_start(self) -> None:
         self._task = asyncio.create_task(self._server.serve())
@@ -30,3 +33,5 @@ class HttpServer(mode.Service):
         self._server.should_exit = True
         if self._task is not None:
             await self._task
+        for close in self._on_stopped:
+            await close()

@@ -43,6 +43,9 @@ def create_faust_app(settings: AlertServiceSettings) -> faust.App:
         web_enabled=settings.faust_web_enabled,
         web_port=settings.faust_web_port,
         web_host=settings.http_host,
+        # What faust's partition assignor tells the other workers about this one:
+        # the forecast API's address, so a forecast can be forwarded to the owner.
+        canonical_url=settings.api_url,
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
@@ -107,6 +110,18 @@ class AlertWorker:
     def publisher(self) -> KafkaPublisher:
         return KafkaPublisher(self.app.producer, self._settings.app_id)
 
+    def owner_url(self, pool_id: str) -> str | None:
+        """The API of the worker holding ``pool_id``'s state, when that is another worker.
+
+        None when it is this one, or when no assignment is known (between
+        rebalances): then this worker answers with what it has.
+        """
+        try:
+            owner = str(self.app.router.key_store(self.pools.name, pool_id.encode()))
+        except KeyError:
+            return None
+        return None if owner.rstrip("/") == str(self.app.conf.canonical_url).rstrip("/") else owner
+
     def pool_state(self, pool_id: str) -> PoolState | None:
         stored = self.pools.get(pool_id.encode())
         return PoolState.model_validate(stored) if stored else None
@@ -161,6 +176,7 @@ class AlertWorker:
                 continue
             by_pool.setdefault(event.data.pool_id, []).append((record, PoolRecord(event, record.topic, record.offset)))
         await asyncio.gather(*(self._follow_pool(pool_id, items) for pool_id, items in by_pool.items()))
+        log.debug("batch of %d records applied to %d pools", len(records), len(by_pool))
 
     async def _follow_pool(self, pool_id: str, items: list[tuple[SourceRecord, PoolRecord]]) -> None:
         try:
