@@ -31,7 +31,10 @@ export const requestInit = (method, key) => ({
 function firstViewRequests(route) {
   if (route.kind === "pools") return [apiUrl("/v1/pools", { limit: PAGE_SIZE })];
   const pool = `/v1/pools/${encodeURIComponent(route.poolId)}`;
-  return [apiUrl(pool), apiUrl(`${pool}/${route.tab === "assigned" ? "assignments" : "coupons"}`, { limit: PAGE_SIZE })];
+  const [shown, other] = route.tab === "assigned" ? ["assignments", "coupons"] : ["coupons", "assignments"];
+  // The other tab's first page too: the view fetches it in the background anyway, and
+  // starting it now means a quick first switch finds it (nearly) there.
+  return [apiUrl(pool), apiUrl(`${pool}/${shown}`, { limit: PAGE_SIZE }), apiUrl(`${pool}/${other}`, { limit: PAGE_SIZE })];
 }
 
 const early = new Map(); // url → {key, response: Promise<Response>}
