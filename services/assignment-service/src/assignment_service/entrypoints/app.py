@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from assignment_service.bootstrap import Components, build
 from assignment_service.entrypoints import http
 from assignment_service.entrypoints.body_limit import BodyLimit
-from assignment_service.entrypoints.pipeline import run_pipelined_consumer
 from assignment_service.settings import Settings
 from coupon_shared.auth import ApiKeyAuthenticator, parse_api_keys
 from coupon_shared.health import health_router
+from coupon_shared.kafka import run_batch_consumer
 from coupon_shared.problems import install_problem_handlers
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         await c.producer.start()
         await c.consumer.start()
         tasks = [
-            asyncio.create_task(run_pipelined_consumer(c.consumer, c.handler, stop), name="claim-consumer"),
+            asyncio.create_task(run_batch_consumer(c.consumer, c.handler, stop), name="claim-consumer"),
             asyncio.create_task(c.claims.run_batcher(), name="claim-batcher"),
             asyncio.create_task(c.janitor.run(settings.janitor_interval_seconds), name="claim-janitor"),
         ]
