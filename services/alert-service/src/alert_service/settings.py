@@ -38,7 +38,7 @@ class AlertServiceSettings(ServiceSettings):
     # record) once. A batch closes when full or this long after the last one,
     # which bounds the latency batching adds to an alert.
     batch_max_records: int = 1000
-    batch_max_wait_seconds: float = 0.05
+    batch_max_wait_seconds: float = 0.25
 
     # Bridges: each one is on when configured.
     slack_webhook_url: SecretStr | None = None
