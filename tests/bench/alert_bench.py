@@ -291,12 +291,15 @@ def report_latencies(
     alerts: AlertSink, slack: SlackSink, sent_at: dict[tuple[str, int], float], low_stock_expected: int
 ) -> None:
     to_kafka: dict[str, list[float]] = defaultdict(list)
+    to_raised: list[float] = []
     to_slack: list[float] = []
     for alert_id, (received, event) in alerts.received.items():
         crossed = sent_at.get((event.data.pool_id, event.data.active))
         if crossed is None:
             continue
         to_kafka[event.data.kind].append(received - crossed)
+        # Same machine, same clock: where the time goes, before or after the worker decides.
+        to_raised.append(event.data.raised_at.timestamp() - crossed)
         if alert_id in slack.received:
             to_slack.append(slack.received[alert_id] - crossed)
     everything = [x for samples in to_kafka.values() for x in samples]
@@ -305,6 +308,7 @@ def report_latencies(
     for kind, samples in sorted(to_kafka.items()):
         print(f"  CouponAssigned→PoolAlert {kind:17s} {percentiles(samples)}")
     print(f"  CouponAssigned→PoolAlert all               {percentiles(everything)}")
+    print(f"    of which CouponAssigned→raised_at        {percentiles(to_raised)}")
     print(f"  CouponAssigned→Slack receiver              {percentiles(to_slack)}")
 
 
