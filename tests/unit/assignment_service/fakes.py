@@ -23,6 +23,8 @@ class FakeStore:
         self.intents: set[tuple[str, int]] = set()
         # bucket → journal entries ("open|rid", "done|rid", "lease|n" → lease end)
         self.journal: dict[int, dict[str, datetime | None]] = {}
+        # pool_id → "open" | "closed": the pool gate, settled by the first insert for good
+        self.gates: dict[str, str] = {}
 
     def add_pool(self, pool_id: str, coupons: Sequence[Coupon] = ()) -> None:
         self.pools.add(pool_id)
@@ -31,6 +33,17 @@ class FakeStore:
     async def pool_exists(self, pool_id: str) -> bool:
         await asyncio.sleep(0)
         return pool_id in self.pools
+
+    async def open_gate(self, pool_id: str, now: datetime) -> bool:
+        await asyncio.sleep(0)
+        return self.gates.setdefault(pool_id, "open") == "open"
+
+    def close_gate(self, pool_id: str) -> bool:
+        """pool-service's delete settling the gate; the pool still looks live, as to a claim racing the delete.
+
+        False: a claim opened the gate first (the delete answers 409).
+        """
+        return self.gates.setdefault(pool_id, "closed") == "closed"
 
     async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
         """Each replica reads its own pass; here, one batch holding the whole current stock."""

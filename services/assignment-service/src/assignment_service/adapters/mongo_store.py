@@ -19,6 +19,7 @@ from assignment_service.domain.journal import JournalBucket
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
 from coupon_shared.mongo import Document, insert_new
+from coupon_shared.pool_gates import OPEN, POOL_GATES, settle_gate_in
 
 CLAIMS = "claims"
 CLAIM_INTENTS = "claim_intents"
@@ -36,6 +37,8 @@ class MongoClaimStore:
         self._pool_cache_seconds = pool_cache_seconds
         self._pools: dict[str, tuple[bool, float]] = {}
         self._stock_cursors: dict[str, AsyncCursor[Document]] = {}
+        # Pools whose gate this process found or made open: an open gate stays open, so one insert per pool.
+        self._open_gates: set[str] = set()
 
     async def pool_exists(self, pool_id: str) -> bool:
         # Cached briefly: every claim asks, and a pool appears or goes away rarely.
@@ -47,6 +50,17 @@ class MongoClaimStore:
         ttl = self._pool_cache_seconds if exists else min(self._pool_cache_seconds, 1.0)
         self._pools[pool_id] = (exists, time.monotonic() + ttl)
         return exists
+
+    async def open_gate(self, pool_id: str, now: datetime) -> bool:
+        if pool_id in self._open_gates:
+            return True
+        if await settle_gate_in(self._db[POOL_GATES], pool_id, OPEN, now) == OPEN:
+            self._open_gates.add(pool_id)
+            return True
+        # Closed: the pool is being deleted. Not cached for good (pool-service rewrites the gate
+        # open if its delete finds an old assignment), only as a briefly missing pool.
+        self._pools[pool_id] = (False, time.monotonic() + min(self._pool_cache_seconds, 1.0))
+        return False
 
     async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
         # No filter, sort or skip: FerretDB streams the per-pool table instead of scanning in Go.

@@ -6,7 +6,10 @@ Every step is an unordered insert that may lose to an existing ``_id``:
                       means a repeat: it is answered from the stored claim.
 2. ``pool_emails``  — one coupon per email per pool. Losing means the email is
                       served by another request: this one gets that coupon.
-3. ``slots``        — one use of one coupon. Losing means the use is taken: the
+3. ``pool_gates``   — settled ``open`` before a pool's first slot. Finding it
+                      ``closed`` means pool-service deleted the pool: the claim
+                      is rejected ``pool_not_found`` with no slot taken.
+4. ``slots``        — one use of one coupon. Losing means the use is taken: the
                       claim records its next intent and tries again. An
                       unlimited coupon's slot 0 is taken first as its
                       first-use marker, so pool-service cannot retire a used one.
@@ -223,6 +226,7 @@ class ClaimEngine:
     async def _take_slots(self, ready: list[_Work], batch: _Batch) -> None:
         while ready:
             ready = await self._with_intents(ready, batch)
+            ready = await self._through_gates(ready, batch)
             await self._first_uses(ready)
             attempts = [(w, w.intent, assign(w.request, w.intent, batch.now)) for w in ready if w.intent]
             won = await self._store.insert_slots(
@@ -261,6 +265,27 @@ class ClaimEngine:
                 self._owned.discard(w.request.request_id)
                 batch.results[w.request.request_id] = Deferred(w.request.request_id)
         return [w for w in ready if w.intent is not None]
+
+    async def _through_gates(self, ready: list[_Work], batch: _Batch) -> list[_Work]:
+        """Open each pool's gate before its first slot (slot-0 markers included); a closed one means deleted.
+
+        ``pool_exists`` may answer from a cache or race a delete: the gate's unique
+        insert decides for good whether this pool's slots may be taken or the
+        delete wins (``coupon_shared.pool_gates``).
+        """
+        pools = list(dict.fromkeys(w.request.pool_id for w in ready))
+        opened = await asyncio.gather(*(self._store.open_gate(pool_id, batch.now) for pool_id in pools))
+        closed = {pool_id for pool_id, is_open in zip(pools, opened, strict=True) if not is_open}
+        if not closed:
+            return ready
+        deleted = [w for w in ready if w.request.pool_id in closed]
+        # As for exhausted claims: guards released before the rejections are published.
+        await self._store.release_guards([w.guard_id for w in deleted if w.fresh_guard])
+        for w in deleted:
+            self._give_back(w.request.pool_id, w.intent)
+            w.intent = None
+            batch.answer(_reject(w.request, "pool_not_found", "no such pool"))
+        return [w for w in ready if w.request.pool_id not in closed]
 
     async def _first_uses(self, ready: list[_Work]) -> None:
         """Take slot 0 of an unlimited coupon before its first use; a retired coupon's slot 0 is the removal's.

@@ -21,6 +21,10 @@ class ClaimStore(Protocol):
 
     async def pool_exists(self, pool_id: str) -> bool: ...
 
+    async def open_gate(self, pool_id: str, now: datetime) -> bool:
+        """Settle the pool's gate open before its first slot (``coupon_shared.pool_gates``); False: deleted."""
+        ...
+
     async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
         """The next coupons of an unfiltered pass over the pool's stock; True when the pass ended."""
         ...
