@@ -132,6 +132,7 @@ class AlertWorker:
 
         @self.app.agent(inputs, name="follow-pools")
         async def follow_pools(stream: Any) -> None:
+            await self._learn_changelog_partitions()
             batches = stream.take_events(self._settings.batch_max_records, self._settings.batch_max_wait_seconds)
             async for events in batches:
                 await self.on_pool_records([event.message for event in events])
@@ -140,6 +141,17 @@ class AlertWorker:
         async def deliver_alerts(stream: Any) -> None:
             async for event in stream.events():
                 await self._guarded(self.on_alert_record, event.message)
+
+    async def _learn_changelog_partitions(self) -> None:
+        """Wait until the producer's metadata lists the pool-state changelog.
+
+        A ``use_partitioner`` table picks a change's partition synchronously from
+        the producer's metadata, which need not list a topic created moments
+        before the worker started (seen on a loaded machine: every table write
+        failed). aiokafka's ``partitions_for`` waits for that metadata.
+        """
+        producer: Any = self.app.producer  # the aiokafka driver's Producer
+        await producer._ensure_producer().partitions_for(self.pools.changelog_topic_name)
 
     async def _guarded(self, handle: Any, record: SourceRecord) -> None:
         """A record that breaks the handler is parked, never allowed to stop the agent.
