@@ -2,12 +2,24 @@
 
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from pymongo.errors import OperationFailure
 
-from coupon_shared.events import AssignmentData, CouponAssigned, CouponsAdded, CouponsAddedData, Event
+from coupon_shared.events import (
+    AlertSettings,
+    AssignmentData,
+    CouponAssigned,
+    CouponsAdded,
+    CouponsAddedData,
+    Event,
+    PoolUpdated,
+    PoolUpdatedData,
+    StockLevel,
+    StockLevelData,
+)
+from coupon_shared.mongo import Document
 from pool_service.adapters.pool_repository import counts_from_doc, pool_to_doc
 from pool_service.adapters.store import POOL_STATS, RETIRED, history_pages_name, stock_name
 from pool_service.bootstrap import Runtime
@@ -174,3 +186,42 @@ async def test_the_projector_waits_out_a_busy_database_in_place() -> None:
     await projector._project({POOL: delivered([assigned(n, None) for n in range(5)])})
     assert (await counts(store)).assigned == 5
     assert not store.busy
+
+
+class CountingStore(FakeStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+        self.puts = 0
+
+    async def get(self, collection: str, _id: Any, max_seconds: float | None = None) -> Document | None:
+        self.reads += 1
+        return await super().get(collection, _id, max_seconds)
+
+    async def put(self, collection: str, doc: Document) -> None:
+        self.puts += 1
+        await super().put(collection, doc)
+
+
+async def test_stock_levels_and_pool_changes_cost_no_database_work() -> None:
+    store = CountingStore()
+    await project(store, POOL, delivered([added(3)]))
+    reads, puts = store.reads, store.puts
+
+    level = StockLevel(data=StockLevelData(pool_id=POOL, active=3, assigned=0, expired=0))
+    alert = AlertSettings(enabled=False, threshold=0)
+    renamed = PoolUpdated(data=PoolUpdatedData(pool_id=POOL, name="renamed", alert=alert, updated_at=AT))
+    await project(store, POOL, delivered([level, renamed], first_offset=1))
+
+    assert (store.reads, store.puts) == (reads, puts)
+    assert (await counts(store)).active == 3
+
+
+async def test_a_batch_mixing_stock_levels_with_assignments_projects_the_assignments() -> None:
+    store = FakeStore()
+    await project(store, POOL, delivered([added(2)]))
+    level = StockLevel(data=StockLevelData(pool_id=POOL, active=2, assigned=0, expired=0))
+
+    await project(store, POOL, [*delivered([level], first_offset=1), *delivered([assigned(1)], first_offset=0)])
+
+    assert (await counts(store)).assigned == 1
