@@ -64,16 +64,23 @@ def service_env(prefix: str, port: int, db: str, kafka: str, mongo: str) -> dict
 def stack(kafka_bootstrap: str, mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("service-logs")
     db = random_db_name()
-    pool_port, assignment_port, host_port = free_port(), free_port(), free_port()
+    pool_port, assignment_port, alert_port, host_port = free_port(), free_port(), free_port(), free_port()
+    alert_url = f"http://127.0.0.1:{alert_port}"
     pool_env = service_env("POOL_SERVICE_", pool_port, db, kafka_bootstrap, mongo_url)
+    pool_env["POOL_SERVICE_ALERT_SERVICE_URL"] = alert_url
     assignment_env = service_env("ASSIGNMENT_SERVICE_", assignment_port, db, kafka_bootstrap, mongo_url)
+    alert_env = service_env("ALERT_SERVICE_", alert_port, db, kafka_bootstrap, mongo_url)
+    alert_env["ALERT_SERVICE_APP_ID"] = f"browser-alerts-{uuid.uuid4().hex[:8]}"
+    alert_env["ALERT_SERVICE_STATE_DIR"] = str(log_dir / "alert-state")
     pool_url, assignment_url = f"http://127.0.0.1:{pool_port}", f"http://127.0.0.1:{assignment_port}"
     pool = ServiceProcess("pool-service", python_module("pool_service"), pool_env, log_dir)
     assignment = ServiceProcess("assignment-service", python_module("assignment_service"), assignment_env, log_dir)
+    alerts = ServiceProcess("alert-service", python_module("alert_service"), alert_env, log_dir)
     stack = Stack(pool_url, assignment_url, pool_url, pool, pool_env, log_dir)
     try:
         pool.wait_ready(f"{pool_url}/readyz")
         assignment.wait_ready(f"{assignment_url}/readyz")
+        alerts.wait_ready(f"{alert_url}/readyz", timeout=120)
         if serves_dashboard(pool_url):
             yield stack
         else:
@@ -81,6 +88,7 @@ def stack(kafka_bootstrap: str, mongo_url: str, tmp_path_factory: pytest.TempPat
                 stack.dashboard_url = dashboard_url
                 yield stack
     finally:
+        alerts.stop()
         assignment.stop()
         stack.pool_service.stop()
 

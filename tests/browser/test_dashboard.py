@@ -331,6 +331,34 @@ def test_alert_settings_persist_across_reload(page: Page, stack: Stack) -> None:
         assert api.get(f"/v1/pools/{pool['id']}").json()["alert"] == {"enabled": True, "threshold": 25}
 
 
+def test_forecast_shows_the_alert_service_figures_and_the_alert_a_claim_raised(page: Page, stack: Stack) -> None:
+    pool = create_pool(stack)
+    with stack.admin() as api:
+        settings = {"alert": {"enabled": True, "threshold": 1}}
+        assert api.patch(f"/v1/pools/{pool['id']}", json=settings).status_code == 200
+        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "LAST-ONE"}).status_code == 201
+        # The alert worker reads every earlier test's events first, and the claim must
+        # reach it after the coupon (two topics are not ordered with each other).
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            answer = api.get(f"/v1/pools/{pool['id']}/forecast")
+            if answer.status_code == 200 and answer.json()["active"] == 1:
+                break
+            time.sleep(1)
+    claim_coupon(stack, pool["id"], random_email())
+
+    open_pool(page, stack, pool["id"])
+    forecast = page.get_by_test_id("forecast")
+    deadline = time.monotonic() + 30
+    while "Depleted" not in (forecast.text_content() or "") and time.monotonic() < deadline:
+        time.sleep(2)
+        page.reload()  # the panel reads the forecast when the pool opens
+    expect(forecast).to_contain_text("Depleted")
+    expect(forecast).to_contain_text("Usage per day")
+    expect(forecast).to_contain_text("Projected runout")
+    screenshot(page, "14-forecast")
+
+
 def test_sign_in_refuses_storefront_key_and_expired_key_returns_to_sign_in(page: Page, stack: Stack) -> None:
     navigations: list[str] = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
