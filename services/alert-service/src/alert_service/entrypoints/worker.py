@@ -113,12 +113,13 @@ class AlertWorker:
     def owner_url(self, pool_id: str) -> str | None:
         """The API of the worker holding ``pool_id``'s state, when that is another worker.
 
-        None when it is this one, or when no assignment is known (between
-        rebalances): then this worker answers with what it has.
+        None when it is this one, or when it cannot be told yet (no assignment
+        between rebalances: KeyError; the producer's metadata not loaded at
+        start: TypeError): then this worker answers with what it has.
         """
         try:
             owner = str(self.app.router.key_store(self.pools.name, pool_id.encode()))
-        except KeyError:
+        except (KeyError, TypeError):
             return None
         return None if owner.rstrip("/") == str(self.app.conf.canonical_url).rstrip("/") else owner
 
