@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
 from coupon_shared.events import _Event, encode_event
 from coupon_shared.topics import DEAD_LETTER
@@ -90,6 +91,10 @@ async def run_batch_consumer(
 
     If the handler raises, nothing is committed and the error propagates: the
     process should die and be restarted rather than skip records silently.
+    A rebalance while a batch is handled is not an error: the offsets of
+    partitions taken away are not committed (their new owner reads those
+    records again, and handlers are idempotent), and a commit the group refuses
+    for the same reason leaves the records to be read again.
     """
     while not stop.is_set():
         batches = await consumer.getmany(timeout_ms=100, max_records=max_records)
@@ -97,7 +102,14 @@ async def run_batch_consumer(
         if not records:
             continue
         await handle_batch(records)
-        await consumer.commit(_next_offsets(records))
+        still_ours = consumer.assignment()
+        offsets = {tp: offset for tp, offset in _next_offsets(records).items() if tp in still_ours}
+        if not offsets:
+            continue
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("commit refused after a rebalance, the records will be read again: %s", exc)
 
 
 def _next_offsets(records: Sequence[Record]) -> dict[TopicPartition, int]:
