@@ -82,15 +82,16 @@ async def wait_for_forecast(
     worker: AlertWorkerProcess, pool_id: str, until: Callable[[ForecastBody], bool], timeout: float = 30.0
 ) -> ForecastBody:
     """Poll the forecast API until the worker has digested what the test produced."""
-    body: ForecastBody = {}
+    last = "no answer yet"
     for _ in range(int(timeout / 0.1)):
         response = await worker.forecast(pool_id)
+        last = f"{response.status_code} {response.text}"
         if response.status_code == 200:
-            body = response.json()
+            body: ForecastBody = response.json()
             if until(body):
                 return body
         await asyncio.sleep(0.1)
-    raise AssertionError(f"forecast never got there; last {body}\n{worker.log_tail()}")
+    raise AssertionError(f"forecast never got there; last answer {last}\n{worker.log_tail()}")
 
 
 async def raise_depleted_alert(worker: AlertWorkerProcess, bootstrap: str, pool_id: str, name: str) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 import faust
 
 from alert_service.adapters.bridges import Channel
+from alert_service.adapters.durable_table import DurableTable
+from alert_service.adapters.faust_transport import RewindingTransport
 from alert_service.adapters.kafka_publisher import KafkaPublisher, SourceRecord
 from alert_service.domain.clock import Clock
 from alert_service.domain.pool_state import PoolState
@@ -32,7 +34,7 @@ HANDLER_ATTEMPTS = 3
 
 def create_faust_app(settings: AlertServiceSettings) -> faust.App:
     quiet_client_libraries(settings.log_level)
-    return faust.App(
+    app = faust.App(
         settings.app_id,
         broker=f"kafka://{settings.kafka_bootstrap}",
         store=settings.table_store,
@@ -54,6 +56,8 @@ def create_faust_app(settings: AlertServiceSettings) -> faust.App:
         broker_session_timeout=settings.kafka_session_timeout_seconds,
         broker_heartbeat_interval=min(3.0, settings.kafka_session_timeout_seconds / 3),
     )
+    app.transport = RewindingTransport(app.conf.broker_consumer, app)
+    return app
 
 
 def quiet_client_libraries(level: str) -> None:
@@ -85,7 +89,13 @@ class AlertWorker:
 
     def _table(self, name: str) -> Any:
         schema: Any = faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
-        return self.app.Table(name, default=None, partitions=topics.PARTITIONS, schema=schema)
+        return self._add_table(name, schema=schema)
+
+    def _add_table(self, name: str, **options: Any) -> Any:
+        table = DurableTable(
+            self.app, name=name, default=None, beacon=self.app.tables.beacon, partitions=topics.PARTITIONS, **options
+        )
+        return self.app.tables.add(table)
 
     def _pool_keyed_table(self, name: str) -> Any:
         """A table written for many pools per batch, outside the record that changed them.
@@ -99,9 +109,7 @@ class AlertWorker:
         the changelog's key serializer from the key type: bytes keys stay raw.
         """
         schema: Any = faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json")
-        return self.app.Table(
-            name, default=None, key_type=bytes, partitions=topics.PARTITIONS, schema=schema, use_partitioner=True
-        )
+        return self._add_table(name, key_type=bytes, schema=schema, use_partitioner=True)
 
     def changelog_topic_names(self) -> list[str]:
         return [table.changelog_topic_name for table in (self.pools, self.recent_alerts, self.deliveries)]
@@ -137,11 +145,14 @@ class AlertWorker:
             batches = stream.take_events(self._settings.batch_max_records, self._settings.batch_max_wait_seconds)
             async for events in batches:
                 await self.on_pool_records([event.message for event in events])
+                await self.pools.changes_stored()  # before take_events acknowledges the batch
 
         @self.app.agent(alerts, name="deliver-alerts", concurrency=self._settings.delivery_concurrency)
         async def deliver_alerts(stream: Any) -> None:
             async for event in stream.events():
                 await self._guarded(self.on_alert_record, event.message)
+                await self.recent_alerts.changes_stored()
+                await self.deliveries.changes_stored()
 
     async def _learn_changelog_partitions(self) -> None:
         """Wait until the producer's metadata lists the pool-state changelog.

@@ -1,0 +1,37 @@
+"""faust's Kafka transport, with a consumer that loses no record on a rebalance.
+
+After a rebalance faust resumes the stream partitions, drops whatever is
+fetched while its flow is still stopped, and then seeks every partition back to
+its committed offset to read that again (``Recovery._resume_streams``,
+``Consumer.getmany``). aiokafka's ``seek_to_committed`` leaves a partition that
+has no committed offset (or offset 0) where the fetcher left it, so the records
+fetched and dropped there were never read: a pool created in a partition the
+group had not committed yet stayed unknown to the worker that owned it
+(tests/integration/alert_service/test_two_workers.py, 2 failures in 8 runs).
+
+Such a partition is rewound to its start, which is what the app's
+``consumer_auto_offset_reset="earliest"`` asks for. A record read twice is
+skipped by the handlers' offset marks.
+"""
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
+
+
+class RewindingConsumer(faust_aiokafka.Consumer):
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed: Mapping[TP, int] = await super().seek_to_committed()
+        changelogs = self.app.tables.changelog_topics
+        never_committed = [tp for tp, offset in committed.items() if not offset and tp.topic not in changelogs]
+        if never_committed:
+            names = ", ".join(sorted(f"{tp.topic}/{tp.partition}" for tp in never_committed))
+            self.log.info("no committed offset, reading from the start: %s", names)
+            await self._thread.seek_to_beginning(*never_committed)
+        return committed
+
+
+class RewindingTransport(faust_aiokafka.Transport):
+    Consumer: ClassVar[Any] = RewindingConsumer
