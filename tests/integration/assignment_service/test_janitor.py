@@ -8,6 +8,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from assignment_service.adapters.crash_hook import CRASH_EXIT_CODE
+from assignment_service.adapters.mongo_store import JOURNAL_PREFIX, read_unless_dropped
 from coupon_shared.events import CouponAssigned, InvalidEventError, parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import ASSIGNED, CLAIM_REJECTED
@@ -65,3 +66,24 @@ def _request_of(value: bytes | None) -> str | None:
         return getattr(parse_event(value or b"").data, "request_id", None)
     except InvalidEventError:
         return None
+
+
+async def test_a_journal_bucket_dropped_between_two_reads_counts_as_swept(
+    mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    """Two janitors on one bucket: the one that drops it kills the other's cursor mid-read.
+
+    That used to end the slower janitor's round with an error logged (CursorNotFound on
+    FerretDB); now the bucket reads as already swept.
+    """
+    bucket = await mongo_client[db_name].create_collection(f"{JOURNAL_PREFIX}{random_request_id()}")
+    await bucket.insert_many([{"_id": f"open|{n}"} for n in range(20)])
+    cursor = bucket.find({}, batch_size=2)
+    first = await cursor.next()  # the first batch is in, the rest is fetched later
+    await bucket.drop()
+
+    assert first["_id"].startswith("open|")
+    assert await read_unless_dropped(cursor) is None
+    intact = mongo_client[db_name][f"{JOURNAL_PREFIX}{random_request_id()}"]
+    await intact.insert_many([{"_id": f"open|{n}"} for n in range(5)])
+    assert len(await read_unless_dropped(intact.find({}, batch_size=2)) or []) == 5

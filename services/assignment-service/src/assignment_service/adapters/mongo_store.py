@@ -12,6 +12,7 @@ from datetime import datetime
 from pymongo import DeleteOne
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 
 from assignment_service.adapters import documents
 from assignment_service.domain.claim import ClaimRecord
@@ -144,7 +145,12 @@ class MongoClaimStore:
         opened: set[str] = set()
         closed: set[str] = set()
         leases: dict[int, datetime] = {}
-        async for doc in self._db[f"{JOURNAL_PREFIX}{bucket}"].find({}):
+        docs = await read_unless_dropped(self._db[f"{JOURNAL_PREFIX}{bucket}"].find({}))
+        if docs is None:
+            # Another replica's janitor swept the bucket and dropped it while this one read it:
+            # its claims are finished, so it reads as empty (leased and dropped again, at no harm).
+            return JournalBucket(bucket, frozenset(), frozenset(), {})
+        for doc in docs:
             kind, _, rest = str(doc["_id"]).partition("|")
             if kind == "open":
                 opened.add(rest)
@@ -166,6 +172,23 @@ class MongoClaimStore:
         """Every live pool, in storage order: one unfiltered pass over the (small) pools collection."""
         cursor = self._db[POOLS].find({}, {"deleted": 1})
         return [str(doc["_id"]) async for doc in cursor if not doc.get("deleted", False)]
+
+
+async def read_unless_dropped(cursor: AsyncCursor[Document]) -> list[Document] | None:
+    """Every document of ``cursor``, or None when its collection was dropped between two batches.
+
+    The drop kills the cursor: FerretDB answers the next getMore with CursorNotFound,
+    MongoDB with QueryPlanKilled (or CursorKilled).
+    """
+    try:
+        return [doc async for doc in cursor]
+    except OperationFailure as exc:
+        if exc.code in _CURSOR_KILLED_BY_DROP:
+            return None
+        raise
+
+
+_CURSOR_KILLED_BY_DROP = frozenset({43, 175, 237})  # CursorNotFound, QueryPlanKilled, CursorKilled
 
 
 def _is_journal(name: str) -> bool:
