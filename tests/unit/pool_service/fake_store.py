@@ -50,6 +50,9 @@ class FakeStore(Store):
     async def delete(self, collection: str, _id: Any) -> bool:
         return self.collections[collection].pop(_id, None) is not None
 
+    async def delete_all(self, collection: str, ids: list[Any]) -> int:
+        return sum([await self.delete(collection, _id) for _id in ids])
+
     async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncGenerator[Document, None]:
         for doc in list(self.collections[collection].values())[skip:]:
             yield copy.deepcopy(doc)

@@ -81,6 +81,18 @@ class Store:
         result = await self.db[collection].delete_one({"_id": _id})
         return result.deleted_count == 1
 
+    async def delete_all(self, collection: str, ids: list[Any]) -> int:
+        """Delete many documents by ``_id`` in one request.
+
+        On FerretDB v1 (SQLite) every ``_id`` filter is a table scan: one ``delete_one``
+        cost 520 ms in a 200,000-code stock, one ``$in`` of 100 codes 6.6 s, so a batch
+        pays about one scan instead of one per code.
+        """
+        if not ids:
+            return 0
+        result = await self.db[collection].delete_many({"_id": {"$in": ids}})
+        return result.deleted_count
+
     async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncGenerator[Document, None]:
         """Every document, unfiltered and unsorted: FerretDB's fastest read (a plain table scan).
 

@@ -59,8 +59,7 @@ async def _retire(store: Store, pool_id: str, codes: list[str]) -> int:
             data=CouponsExpiredData(pool_id=pool_id, count=len(mine)),
         )
         await record_events(store, [event])
-    for code in mine:
-        await store.delete(stock_name(pool_id), code)
+    await store.delete_all(stock_name(pool_id), mine)
     return len(mine)
 
 

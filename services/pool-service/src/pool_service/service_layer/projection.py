@@ -102,8 +102,7 @@ async def _apply_assignments(
     recorded = await _first_seen(store, history_name(pool_id), deliveries, lambda d: rows[d.position]["_id"], rows)
     exhausted = [d for d in recorded if _assignment(d).coupon_remaining == 0]
     retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
-    for d in retired:
-        await store.delete(stock_name(pool_id), _assignment(d).code)
+    await store.delete_all(stock_name(pool_id), [_assignment(d).code for d in retired])
     await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq, stats["next_seq"])
     retired_positions = {d.position for d in retired}
     for d in recorded:
