@@ -8,6 +8,7 @@
 3. lookup: in the imported pool, an exact code (p95) and the first page of a partial search.
 4. history: ``--history`` CouponAssigned events projected into the big pool's history; exact email (p95),
    first page of a partial search, and the CSV export's rows/s with pool-service RSS while it streams.
+   With ``--exhaust`` each event uses up its code, so the projector also deletes it from the pool's stock.
 """
 
 import argparse
@@ -159,7 +160,7 @@ def bench_lookups(client: httpx.Client, pool_id: str, codes: int) -> None:
     print(f"partial search with no match, first (budget-limited) page: {rare:.0f} ms")
 
 
-async def produce_history(pool_id: str, rows: int) -> None:
+async def produce_history(pool_id: str, rows: int, exhaust: bool) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap(), linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     try:
@@ -174,7 +175,8 @@ async def produce_history(pool_id: str, rows: int) -> None:
                     email=f"customer-{i:08d}@example.com",
                     source="bench" if i % 7 else "=bench",
                     assigned_at=now,
-                    coupon_remaining=None,
+                    # Unlimited codes stay in stock; an exhausted one is deleted from it by the projector.
+                    coupon_remaining=0 if exhaust else None,
                 )
                 value = encode_event(CouponAssigned(data=data))
                 futures.append(await producer.send(ASSIGNED, value=value, key=pool_id.encode()))
@@ -213,18 +215,25 @@ async def seed_history(db: str, pool_id: str, rows: int) -> None:
 
 
 def bench_history(
-    client: httpx.Client, service: ServiceProcess, pool_id: str, rows: int, seed_db: str | None, samples: int
+    client: httpx.Client,
+    service: ServiceProcess,
+    pool_id: str,
+    rows: int,
+    seed_db: str | None,
+    samples: int,
+    exhaust: bool,
 ) -> None:
     start = time.perf_counter()
     if seed_db:
         asyncio.run(seed_history(seed_db, pool_id, rows))
         print(f"history: {rows:,} rows written directly (no projection) in {time.perf_counter() - start:.0f}s")
     else:
-        asyncio.run(produce_history(pool_id, rows))
+        asyncio.run(produce_history(pool_id, rows, exhaust))
         while client.get(f"/v1/pools/{pool_id}").json()["counts"]["assigned"] < rows:
             time.sleep(1)
         elapsed = time.perf_counter() - start
-        print(f"history: {rows:,} CouponAssigned projected in {elapsed:.0f}s = {rows / elapsed:,.0f}/s")
+        kind = "exhausting their codes" if exhaust else "of unlimited codes"
+        print(f"history: {rows:,} CouponAssigned {kind} projected in {elapsed:.0f}s = {rows / elapsed:,.0f}/s")
     path = f"/v1/pools/{pool_id}/assignments"
     if samples:
         exact = [
@@ -253,6 +262,9 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=100_000)
     parser.add_argument("--history-samples", type=int, default=40, help="exact-email look-ups (0: export only)")
     parser.add_argument(
+        "--exhaust", action="store_true", help="history events use up their codes (the projector deletes from stock)"
+    )
+    parser.add_argument(
         "--seed-history", action="store_true", help="write the history documents directly instead of via Kafka"
     )
     args = parser.parse_args()
@@ -278,7 +290,7 @@ def main() -> None:
                 bench_lists(client, args.pools)
             if args.history:
                 seed_db = db if args.seed_history else None
-                bench_history(client, service, pool_id, args.history, seed_db, args.history_samples)
+                bench_history(client, service, pool_id, args.history, seed_db, args.history_samples, args.exhaust)
     print(f"(cpu count {os.cpu_count()}, load average {os.getloadavg()[0]:.1f})")
 
 
