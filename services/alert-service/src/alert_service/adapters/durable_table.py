@@ -5,9 +5,8 @@ offsets after a buffer flush that returns once the buffer has been idle for
 0.1 s (``ProducerBuffer.flush_atmost``), with changes still queued. On a
 rebalance it even commits before that flush. On a loaded machine a commit could
 so cover a record whose state change had not reached the broker, and the
-partition's next owner recovered the pool without it: seen as a pool whose
-CouponsAdded was applied but whose PoolCreated was lost
-(tests/integration/alert_service/test_two_workers.py, 2 failures in 5 runs).
+partition's next owner would recover the pool without it (found by reading
+faust's commit path, not seen in a test).
 
 Awaiting the changelog futures of a batch before the batch is acknowledged puts
 every state change in the changelog before its source offset can be committed.
