@@ -414,13 +414,19 @@ def slowly(route: Route) -> None:
     route.continue_()
 
 
-def test_first_view_data_is_requested_once_while_the_modules_load(page: Page, stack: Stack) -> None:
+def pool_with_one_coupon_watched(page: Page, stack: Stack, code: str) -> tuple[dict[str, str], list[str]]:
+    """A pool holding ``code``, a signed-in page, and the list of URLs the page will request."""
     pool = create_pool(stack)
     with stack.admin() as api:
-        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "EARLY-1"}).status_code == 201
+        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": code}).status_code == 201
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.add_init_script(f"sessionStorage.setItem('coupon-dashboard.admin-key', '{ADMIN_KEY}')")
+    return pool, requests
+
+
+def test_first_view_data_is_requested_once_while_the_modules_load(page: Page, stack: Stack) -> None:
+    pool, requests = pool_with_one_coupon_watched(page, stack, "EARLY-1")
 
     # A slow module: the data request must not wait for it.
     page.route("**/js/pools.js", slowly)
@@ -460,12 +466,7 @@ window.fetch = (url, init) => String(url).includes('/assignments')
 
 
 def test_switching_to_a_tab_whose_first_page_is_on_its_way_waits_for_it(page: Page, stack: Stack) -> None:
-    pool = create_pool(stack)
-    with stack.admin() as api:
-        assert api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "ON-ITS-WAY"}).status_code == 201
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.add_init_script(f"sessionStorage.setItem('coupon-dashboard.admin-key', '{ADMIN_KEY}')")
+    pool, requests = pool_with_one_coupon_watched(page, stack, "ON-ITS-WAY")
     page.add_init_script(SLOW_HISTORY)
     page.goto(f"{stack.dashboard_url}/#/pools/{pool['id']}")
     expect(page.get_by_test_id("active-table")).to_contain_text("ON-ITS-WAY")
