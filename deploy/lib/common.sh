@@ -9,6 +9,9 @@ KAFKA_LIBS=$CACHE_DIR/kafka-$KAFKA_VERSION/libs
 FERRETDB_VERSION=v1.24.2
 FERRETDB_BIN=$CACHE_DIR/bin/ferretdb
 
+# shellcheck source-path=SCRIPTDIR source=postgres.sh
+. "$DEPLOY_DIR/lib/postgres.sh"
+
 die() { echo "error: $*" >&2; exit 1; }
 log() { echo "$*" >&2; }
 

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
 NEEDED = ["bash", "env", "sed", "head", "python3", "java", "mvn", "go", "setsid", "flock"]
+NEEDED += ["dirname", "readlink", "ls", "sort", "id", "setpriv"]
 
 
 def path_without(tmp_path: Path, missing: str) -> str:
@@ -51,6 +52,21 @@ def test_a_missing_tool_is_named_with_what_to_install(tmp_path: Path, tool: str,
     assert result.returncode == 1
     assert result.stderr.startswith(f"missing: {tool}")
     assert advice in result.stderr
+
+
+def test_a_missing_postgresql_server_is_named_with_what_to_install(tmp_path: Path) -> None:
+    empty = tmp_path / "no-postgres"
+    empty.mkdir()
+    result = subprocess.run(
+        [str(ROOT / "deploy/bin/require-tools")],
+        env={"PATH": path_without(tmp_path, ""), "COUPON_POOLS_POSTGRES_BIN": str(empty)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("missing: postgresql")
+    assert "apt-get install postgresql" in result.stderr
 
 
 @pytest.fixture
