@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from coupon_shared.events import CouponsRemoved, parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import INVENTORY
+from pool_service.service_layer import coupons
 from tests.integration.pool_service.conftest import new_pool
 from tests.integration.pool_service.test_pools import problem_fields
 from tests.support.kafka_probe import KafkaProbe, event_for_pool
@@ -96,6 +97,27 @@ async def test_list_active_with_search_and_pagination(api: httpx.AsyncClient) ->
     assert [c["code"] for c in found] == ["WINTER-1"]
     exact = (await api.get(path, params={"q": "SUMMER-3"})).json()["items"]
     assert [c["code"] for c in exact] == ["SUMMER-3"]
+
+
+async def test_a_search_page_that_reaches_its_read_limit_offers_the_next_page(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coupons, "SCAN_LIMIT", 3)
+    pool = await new_pool(api)
+    path = f"/v1/pools/{pool['id']}/coupons"
+    codes = [f"PLAIN-{i}" for i in range(7)] + ["RARE-1"]
+    for code in codes:
+        await api.post(path, json={"code": code})
+    pages = []
+    cursor = None
+    while True:
+        page = (await api.get(path, params={"q": "rare", **({"cursor": cursor} if cursor else {})})).json()
+        pages.append([c["code"] for c in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    # 8 stock documents read 3 at a time: two empty pages, then the match, then the end.
+    assert pages == [[], [], ["RARE-1"]]
 
 
 async def test_remove_unassigned_then_assigned(

@@ -53,8 +53,11 @@ class FakeStore(Store):
     async def delete_all(self, collection: str, ids: list[Any]) -> int:
         return sum([await self.delete(collection, _id) for _id in ids])
 
-    async def stream(self, collection: str, skip: int = 0, batch_size: int = 1000) -> AsyncGenerator[Document, None]:
-        for doc in list(self.collections[collection].values())[skip:]:
+    async def stream(
+        self, collection: str, skip: int = 0, batch_size: int = 1000, limit: int = 0
+    ) -> AsyncGenerator[Document, None]:
+        docs = list(self.collections[collection].values())[skip:]
+        for doc in docs[:limit] if limit else docs:
             yield copy.deepcopy(doc)
 
     async def first(self, collection: str, count: int) -> list[Document]:

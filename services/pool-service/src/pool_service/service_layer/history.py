@@ -53,7 +53,8 @@ async def list_history(
 
 
 async def _within(lookup: Coroutine[Any, Any, dict[str, Any] | None]) -> dict[str, Any] | None:
-    # On FerretDB an `_id` read scans the table: give it half the budget, then search.
+    # An index hit on MongoDB and the local FerretDB; a store without that index (FerretDB on
+    # SQLite) scans: give it half the budget, then search.
     try:
         return await asyncio.wait_for(lookup, timeout=SEARCH_BUDGET_SECONDS / 2)
     except TimeoutError:
