@@ -1,5 +1,6 @@
 """An in-memory Store: the same primitives (unique inserts, `_id` reads, streams) without a database."""
 
+import asyncio
 import copy
 from collections import defaultdict
 from collections.abc import AsyncGenerator
@@ -28,6 +29,7 @@ class FakeStore(Store):
         return copy.deepcopy(doc) if doc is not None else None
 
     async def insert_new(self, collection: str, docs: list[Document]) -> list[bool]:
+        await asyncio.sleep(0)  # a real store's round trip lets other tasks run
         self._maybe_crash(collection)
         created = []
         for doc in docs:

@@ -7,6 +7,9 @@ insert that wins is the one copy of a code, whatever else runs at the same time.
 A batch that a crash interrupted is redone from the same offset, recognises its
 own earlier claims by that mark, and finishes them. The checkpoint is written
 after the batch, with its counters, so each row is counted exactly once.
+
+Three batches are in hand at once: one being parsed, the next claiming its codes,
+the one before that storing its stock. Claims and stores each run in file order.
 """
 
 import asyncio
@@ -26,6 +29,9 @@ from pool_service.service_layer.coupons import file_expiries, key_doc, stock_doc
 
 # Look-ups of a resumed batch run a few at a time so HTTP requests still get a connection.
 LOOKUPS_AT_ONCE = 4
+# Batches whose codes may be claimed but not yet checkpointed: the one storing and the one
+# claiming. After a crash this many batches from the checkpoint on may meet their own claims.
+BATCHES_IN_DATABASE = 2
 YIELD_EVERY_LINES = 500
 _BATCH_EVENT_NAMESPACE = UUID("0b7c2a55-91f4-4d0e-8f3e-6c1b8f1d2a77")
 
@@ -42,6 +48,9 @@ class Batch:
     start_offset: int
     rows: list[tuple[int, Coupon]] = field(default_factory=list)
     read_up_to: ImportProgress | None = None
+    # Counted when the batch claims its codes, added to the progress when it is stored.
+    in_file_duplicates: int = 0
+    lost_to_others: int = 0
 
 
 class LeaseLostError(Exception):
@@ -56,9 +65,19 @@ class _Job:
     epoch: int
     settings: JobSettings
     progress: ImportProgress
-    # True until the first batch after a (re)start is stored: only that batch can
-    # meet claims of its own crashed attempt.
-    resumed: bool
+    # After a (re)start, how many of the next batches may meet claims of their own
+    # crashed attempt (see BATCHES_IN_DATABASE).
+    resumed_batches: int
+
+
+@dataclass
+class _InFlight:
+    """A batch handed to the database: its claim (coupon_keys) and its store (stock, checkpoint)."""
+
+    claimed: asyncio.Task[list[Coupon]]
+    stored: asyncio.Task[None]
+    # The store of the batch before it, which this batch's store waits for.
+    stored_before: asyncio.Task[None] | None
 
 
 async def run_import(store: Store, import_id: str, epoch: int, settings: JobSettings) -> None:
@@ -70,7 +89,7 @@ async def run_import(store: Store, import_id: str, epoch: int, settings: JobSett
     # Any earlier attempt (a takeover has epoch > 0) may have claimed codes of the
     # batch at the checkpoint, even the first one, before dying.
     resumed = epoch > 0 or doc["state"] == "running"
-    job = _Job(store, import_id, str(doc["pool_id"]), epoch, settings, progress, resumed)
+    job = _Job(store, import_id, str(doc["pool_id"]), epoch, settings, progress, BATCHES_IN_DATABASE if resumed else 0)
     try:
         await _read_batches(job)
     except LeaseLostError:
@@ -82,30 +101,47 @@ async def run_import(store: Store, import_id: str, epoch: int, settings: JobSett
 
 
 async def _read_batches(job: _Job) -> None:
-    """Parse the next batch while the previous one is being stored (parsing is CPU, storing is I/O)."""
+    """Parse the next batch while earlier ones are in the database (parsing is CPU, storing is I/O)."""
     batch = Batch(job.progress.offset)
-    storing: asyncio.Task[None] | None = None
-    async for line in _lines(job.store, job.import_id, job.progress, job.settings):
-        if line.number % YIELD_EVERY_LINES == 0:
-            await asyncio.sleep(0)  # parsing is CPU: let HTTP requests in between
-        if not _read_line(line, job.progress, batch):
-            break
-        if len(batch.rows) >= job.settings.batch_rows:
-            storing = await _hand_over(job, batch, storing)
-            batch = Batch(job.progress.offset)
-    await await_stored(await _hand_over(job, batch, storing))
+    in_flight: _InFlight | None = None
+    try:
+        async for line in _lines(job.store, job.import_id, job.progress, job.settings):
+            if line.number % YIELD_EVERY_LINES == 0:
+                await asyncio.sleep(0)  # parsing is CPU: let HTTP requests in between
+            if not _read_line(line, job.progress, batch):
+                break
+            if len(batch.rows) >= job.settings.batch_rows:
+                in_flight = await _hand_over(job, batch, in_flight)
+                batch = Batch(job.progress.offset)
+        in_flight = await _hand_over(job, batch, in_flight)
+        await in_flight.stored
+    finally:
+        if in_flight is not None:
+            await _stop(in_flight)
 
 
-async def _hand_over(job: _Job, batch: Batch, storing: asyncio.Task[None] | None) -> asyncio.Task[None]:
+async def _stop(in_flight: _InFlight) -> None:
+    """After a failure (or a lost lease) nothing of this job may go on writing: cancel what still runs.
+    Cancelling a store cancels the store before it that it waits for."""
+    for task in (in_flight.claimed, in_flight.stored):
+        task.cancel()
+    await asyncio.gather(in_flight.claimed, in_flight.stored, return_exceptions=True)
+
+
+async def _hand_over(job: _Job, batch: Batch, previous: _InFlight | None) -> _InFlight:
     # The checkpoint written after this batch holds the reading position at its end.
     batch.read_up_to = replace(job.progress, errors=list(job.progress.errors))
-    await await_stored(storing)
-    return asyncio.create_task(_finish_batch(job, batch))
-
-
-async def await_stored(storing: asyncio.Task[None] | None) -> None:
-    if storing is not None:
-        await storing
+    if previous is not None:
+        # At most BATCHES_IN_DATABASE: this claim may run beside the previous batch's store only.
+        await previous.claimed
+        if previous.stored_before is not None:
+            await previous.stored_before
+        if previous.stored.done():
+            previous.stored.result()  # a failed store stops the job here, not at the end
+    stored_before = previous.stored if previous else None
+    claimed = asyncio.create_task(_claim_batch(job, batch))
+    stored = asyncio.create_task(_store_batch(job, batch, claimed, stored_before))
+    return _InFlight(claimed, stored, stored_before)
 
 
 def _read_line(line: RawLine, progress: ImportProgress, batch: Batch) -> bool:
@@ -157,24 +193,40 @@ async def _lines(
         yield line
 
 
-async def _finish_batch(job: _Job, batch: Batch) -> None:
+async def _claim_batch(job: _Job, batch: Batch) -> list[Coupon]:
+    """Claim the batch's codes in coupon_keys; the ones this batch won (or had won before a crash)."""
+    await _check_lease(job.store, job.import_id, job.epoch)
+    resumed = job.resumed_batches > 0
+    job.resumed_batches = max(0, job.resumed_batches - 1)
+    unique, batch.in_file_duplicates = _unique_codes(batch)
+    mine = await _claim_codes(job.store, job.pool_id, unique, _batch_id(job, batch), resumed)
+    batch.lost_to_others = len(unique) - len(mine)
+    return mine
+
+
+async def _store_batch(
+    job: _Job, batch: Batch, claimed: asyncio.Task[list[Coupon]], previous: asyncio.Task[None] | None
+) -> None:
+    """Store the claimed codes and checkpoint, after the batch before has (so counters and checkpoints go in order)."""
+    mine = await claimed
+    if previous is not None:
+        await previous
     store, pool_id = job.store, job.pool_id
-    await _check_lease(store, job.import_id, job.epoch)
-    batch_id = f"{job.import_id}@{batch.start_offset}"
-    unique, in_file_duplicates = _unique_codes(batch)
-    mine = await _claim_codes(store, pool_id, unique, batch_id, job.resumed)
     if mine:
         await file_expiries(store, pool_id, mine)
         await store.insert_new(stock_name(pool_id), [stock_doc(c) for c in mine])
-        event_id = uuid5(_BATCH_EVENT_NAMESPACE, batch_id)
+        event_id = uuid5(_BATCH_EVENT_NAMESPACE, _batch_id(job, batch))
         data = CouponsAddedData(pool_id=pool_id, count=len(mine), import_id=job.import_id)
         await record_events(store, [CouponsAdded(event_id=event_id, data=data)])
     job.progress.imported += len(mine)
-    job.progress.duplicates += in_file_duplicates + len(unique) - len(mine)
-    job.resumed = False
+    job.progress.duplicates += batch.in_file_duplicates + batch.lost_to_others
     assert batch.read_up_to is not None
     at_batch_end = replace(batch.read_up_to, imported=job.progress.imported, duplicates=job.progress.duplicates)
     await _checkpoint(job, at_batch_end)
+
+
+def _batch_id(job: _Job, batch: Batch) -> str:
+    return f"{job.import_id}@{batch.start_offset}"
 
 
 def _unique_codes(batch: Batch) -> tuple[list[Coupon], int]:
