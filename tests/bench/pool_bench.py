@@ -33,6 +33,7 @@ from aiokafka import AIOKafkaProducer
 from coupon_shared.events import AssignmentData, CouponAssigned, encode_event
 from coupon_shared.mongo import create_mongo_client
 from coupon_shared.topics import ASSIGNED
+from pool_service.adapters.history_pages import page_doc
 from tests.support import stack
 from tests.support.processes import ServiceProcess, python_module
 from tests.support.random_refs import random_db_name, random_pool_name
@@ -194,15 +195,15 @@ async def seed_history(db: str, pool_id: str, rows: int) -> None:
     for first in range(0, rows, 10_000):
         history, pages = [], []
         for page_start in range(first, min(first + 10_000, rows), 100):
-            page_rows = []
+            page = []
             for i in range(page_start, min(page_start + 100, rows)):
                 row = {"seq": i + 1, "code": f"BENCH-{i:08d}", "email": f"customer-{i:08d}@example.com"}
                 row |= {"source": "bench" if i % 7 else "=bench", "assigned_at": now, "user_expires_at": None}
-                page_rows.append(row)
+                page.append(row)
                 history.append(
                     {"_id": row["email"], **{k: v for k, v in row.items() if k != "email"}, "position": f"seed:{i}"}
                 )
-            pages.append({"_id": f"{page_start // 100:012d}", "rows": page_rows})
+            pages.append(page_doc(f"{page_start // 100:012d}", page))
         await database[f"history.{pool_id}"].insert_many(history, ordered=False)
         await database[f"history_pages.{pool_id}"].insert_many(pages, ordered=False)
     stats = {

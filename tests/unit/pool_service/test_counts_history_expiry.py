@@ -19,7 +19,7 @@ def test_formula_like_values_are_prefixed() -> None:
     for value in ["=SUM(A1)", "+1", "-1", "@x", "\tx", "\rx"]:
         assert spreadsheet_safe(value) == "'" + value
     assert spreadsheet_safe("plain") == "plain"
-    assert csv_cells("=C", "a@b.c", "web", datetime(2026, 1, 1, tzinfo=UTC))[0] == "'=C"
+    assert csv_cells("=C", "a@b.c", "web", "2026-01-01T00:00:00+00:00")[0] == "'=C"
 
 
 def test_history_search_matches_email_or_code() -> None:

@@ -20,6 +20,7 @@ from coupon_shared.events import (
     StockLevelData,
 )
 from coupon_shared.mongo import Document
+from pool_service.adapters.history_pages import page_rows
 from pool_service.adapters.pool_repository import counts_from_doc, pool_to_doc
 from pool_service.adapters.store import POOL_STATS, RETIRED, history_pages_name, stock_name
 from pool_service.bootstrap import Runtime
@@ -94,8 +95,8 @@ async def test_history_pages_fill_across_batches() -> None:
     store = FakeStore()
     for batch in range(3):
         await project(store, POOL, delivered([assigned(batch * 70 + n, None) for n in range(70)], batch * 70))
-    pages = store.docs(history_pages_name(POOL))
-    assert [len(p["rows"]) for p in pages] == [100, 100, 10]
+    pages = [page_rows(p) for p in store.docs(history_pages_name(POOL))]
+    assert [len(rows) for rows in pages] == [100, 100, 10]
     assert (await list_history_rows(store))[:2] == ["e209@x.io", "e208@x.io"]
 
 
@@ -121,10 +122,10 @@ async def test_the_next_batch_appends_to_the_remembered_page_without_reading_it(
     for batch in range(4):
         await project(store, POOL, delivered([assigned(batch * 30 + n, None) for n in range(30)], batch * 30))
     assert store.page_reads == 0
-    pages = store.docs(history_pages_name(POOL))
-    assert [[r["seq"] for r in p["rows"]] for p in pages] == [list(range(1, 101)), list(range(101, 121))]
+    pages = [page_rows(p) for p in store.docs(history_pages_name(POOL))]
+    assert [[r["seq"] for r in rows] for rows in pages] == [list(range(1, 101)), list(range(101, 121))]
     # Pages hold only what the list and the export show.
-    assert set(pages[0]["rows"][0]) == {"seq", "code", "email", "source", "assigned_at", "user_expires_at"}
+    assert set(pages[0][0]) == {"seq", "code", "email", "source", "assigned_at", "user_expires_at"}
 
 
 async def test_a_page_another_owner_appended_to_is_read_again() -> None:
@@ -137,7 +138,7 @@ async def test_a_page_another_owner_appended_to_is_read_again() -> None:
     await project(store, POOL, delivered([assigned(n, None) for n in range(40, 50)], 40))
     assert store.page_reads == 1
     [page] = store.docs(history_pages_name(POOL))
-    assert [r["seq"] for r in page["rows"]] == list(range(1, 51))
+    assert [r["seq"] for r in page_rows(page)] == list(range(1, 51))
 
 
 async def test_a_redone_batch_checks_its_lost_inserts_in_one_pass_not_one_read_each() -> None:

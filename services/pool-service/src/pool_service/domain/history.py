@@ -1,11 +1,9 @@
 """Assigned History rows and their CSV form."""
 
-from datetime import datetime
-
 CSV_HEADER = ("Code", "Email", "Source", "Assigned At")
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Small pages: FerretDB reads and writes a document whole, and 100 rows is ~15 KB.
+# Small pages: FerretDB reads and writes a document whole, and 100 rows is ~10 KB of text.
 ROWS_PER_PAGE = 100
 
 
@@ -13,8 +11,9 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
-def csv_cells(code: str, email: str, source: str, assigned_at: datetime) -> list[str]:
-    return [spreadsheet_safe(v) for v in (code, email, source, assigned_at.isoformat())]
+def csv_cells(code: str, email: str, source: str, assigned_at: str) -> list[str]:
+    """One CSV line's cells; ``assigned_at`` is already ISO-8601 text."""
+    return [spreadsheet_safe(v) for v in (code, email, source, assigned_at)]
 
 
 def matches_history(code: str, email: str, q: str | None) -> bool:

@@ -14,6 +14,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
+from pool_service.adapters.history_pages import page_rows, page_rows_as_text
 from pool_service.adapters.store import POOL_STATS, Store, history_name, history_pages_name
 from pool_service.domain.history import CSV_HEADER, ROWS_PER_PAGE, csv_cells, matches_history, page_key, page_of
 from pool_service.service_layer.pools import get_pool
@@ -78,7 +79,7 @@ async def _scan_pages(
         numbers = list(range(page, max(page - PAGES_READ_TOGETHER, -1), -1))
         docs = await asyncio.gather(*(store.get(history_pages_name(pool_id), page_key(n)) for n in numbers))
         for doc in docs:
-            for row in sorted((doc or {}).get("rows", []), key=lambda r: -r["seq"]):
+            for row in sorted(page_rows(doc) if doc else [], key=lambda r: -r["seq"]):
                 if row["seq"] >= before or not matches_history(row["code"], row["email"], q):
                     continue
                 if row["email"] == skip_email:
@@ -111,7 +112,7 @@ async def export_history_csv(store: Store, pool_id: str) -> AsyncIterator[bytes]
     # Closed even when the client goes away mid-way (the response closes this generator).
     async with aclosing(store.stream(history_pages_name(pool_id), batch_size=200)) as pages:
         async for doc in pages:
-            for row in sorted(doc["rows"], key=lambda r: r["seq"]):
+            for row in sorted(page_rows_as_text(doc), key=lambda r: r["seq"]):
                 writer.writerow(csv_cells(row["code"], row["email"], row["source"], row["assigned_at"]))
             yield buffer.getvalue().encode()
             buffer.seek(0)

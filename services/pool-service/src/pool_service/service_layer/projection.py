@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coupon_shared.events import CouponAssigned, CouponsAdded, CouponsExpired, CouponsRemoved, Event
+from pool_service.adapters.history_pages import page_doc, page_rows
 from pool_service.adapters.pool_repository import counts_from_doc
 from pool_service.adapters.store import (
     POOL_STATS,
@@ -184,19 +185,18 @@ async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], 
         by_page[page_of(row["seq"])].append(_page_row(row))
     collection = history_pages_name(pool_id)
     fresh = [n for n in by_page if n * ROWS_PER_PAGE + 1 >= first_seq]
-    created = await store.insert_new(collection, [{"_id": page_key(n), "rows": by_page[n]} for n in fresh])
+    created = await store.insert_new(collection, [page_doc(page_key(n), by_page[n]) for n in fresh])
     written = {n: by_page[n] for n in fresh}
     # A page started earlier, or one a crashed attempt already inserted, is merged.
     merge = [n for n in by_page if n not in fresh] + [n for n, c in zip(fresh, created, strict=True) if not c]
     for page in merge:
-        doc = await _page_before(store, pool_id, page, first_seq)
-        present = {r["seq"] for r in doc["rows"]}
-        doc["rows"].extend(r for r in by_page[page] if r["seq"] not in present)
-        await store.put(collection, doc)
-        written[page] = doc["rows"]
+        page_rows_before = await _page_before(store, pool_id, page, first_seq)
+        present = {r["seq"] for r in page_rows_before}
+        written[page] = page_rows_before + [r for r in by_page[page] if r["seq"] not in present]
+        await store.put(collection, page_doc(page_key(page), written[page]))
     if written:
         last = max(written)
-        store.last_pages[pool_id] = LastPage(last, next_seq, {"_id": page_key(last), "rows": list(written[last])})
+        store.last_pages[pool_id] = LastPage(last, next_seq, list(written[last]))
 
 
 @dataclass(frozen=True)
@@ -205,10 +205,10 @@ class LastPage:
 
     number: int
     next_seq: int
-    doc: dict[str, Any]
+    rows: list[dict[str, Any]]
 
 
-async def _page_before(store: Store, pool_id: str, page: int, first_seq: int) -> dict[str, Any]:
+async def _page_before(store: Store, pool_id: str, page: int, first_seq: int) -> list[dict[str, Any]]:
     """The page as stored before this batch: remembered if this process wrote it last, else read.
 
     The memory is trusted only if the pool's ``next_seq`` is still the one written
@@ -216,12 +216,13 @@ async def _page_before(store: Store, pool_id: str, page: int, first_seq: int) ->
     """
     remembered = store.last_pages.get(pool_id)
     if remembered is not None and remembered.number == page and remembered.next_seq == first_seq:
-        return {"_id": remembered.doc["_id"], "rows": list(remembered.doc["rows"])}
-    return await store.get(history_pages_name(pool_id), page_key(page)) or {"_id": page_key(page), "rows": []}
+        return list(remembered.rows)
+    doc = await store.get(history_pages_name(pool_id), page_key(page))
+    return [] if doc is None else page_rows(doc)
 
 
 def _page_row(row: dict[str, Any]) -> dict[str, Any]:
-    # What the list and the export show: the smaller the page, the faster FerretDB streams it.
+    # What the list and the export show: the smaller the page, the faster it streams.
     return {
         "seq": row["seq"],
         "code": row["code"],
