@@ -41,7 +41,8 @@ async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Mappi
         return []
     created = [True] * len(docs)
     try:
-        await collection.insert_many([dict(d) for d in docs], ordered=False)
+        # Every doc has its `_id`, so the driver adds none: plain dicts go in as they are.
+        await collection.insert_many([d if isinstance(d, dict) else dict(d) for d in docs], ordered=False)
     except BulkWriteError as exc:
         for error in exc.details.get("writeErrors", []):
             if error.get("code") != DUPLICATE_KEY:

@@ -1,6 +1,7 @@
 """Turning one line of an import file into a coupon, or a reason it is invalid."""
 
 import csv
+import functools
 from datetime import datetime
 
 from pool_service.domain.coupons import Coupon, InvalidCouponError, make_coupon
@@ -64,7 +65,9 @@ def _split_csv(text: str) -> list[str]:
         return []
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_datetime(text: str) -> datetime | None:
+    # Cached: the rows of a file mostly share a few expiry times (datetimes are immutable).
     if not text:
         return None
     try:

@@ -40,7 +40,8 @@ def stock_doc(coupon: Coupon) -> dict[str, object]:
 
 
 async def file_expiries(store: Store, pool_id: str, coupons: list[Coupon]) -> None:
-    buckets = {expiry_bucket(c.pool_expires_at) for c in coupons if c.pool_expires_at is not None}
+    # Imported coupons mostly share a few expiry times: compute each bucket once.
+    buckets = {expiry_bucket(at) for at in {c.pool_expires_at for c in coupons} if at is not None}
     docs = [{"_id": f"{b}|{pool_id}", "pool_id": pool_id, "bucket": b} for b in sorted(buckets)]
     await store.insert_new(EXPIRY_BUCKETS, docs)
 
