@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
     import_max_bytes: int = 200 * 1024 * 1024
     import_max_rows: int = 10_000_000
     import_chunk_bytes: int = 1024 * 1024
-    # Rows per stored batch: 20,000 imported 15,262 codes/s against 11,000–13,000 with 5,000
+    # Rows per stored batch: 20,000 imported 15,262 codes/s against 11,000-13,000 with 5,000
     # (pool_bench, 300,000 codes); 50,000 gained nothing more.
     import_batch_rows: int = 20_000
     import_max_line_bytes: int = 64 * 1024

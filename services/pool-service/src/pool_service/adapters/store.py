@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from pymongo import DeleteOne
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ExecutionTimeout
@@ -64,8 +65,9 @@ class Store:
         return await self.db[collection].find({}).limit(count).to_list()
 
     async def get(self, collection: str, _id: Any, max_seconds: float | None = None) -> Document | None:
-        """One document by `_id`. With ``max_seconds`` the server gives up too (TimeoutError):
-        on FerretDB an `_id` read scans the table, and an abandoned scan would keep it busy."""
+        """One document by `_id`. With ``max_seconds`` the server gives up too (TimeoutError): on a
+        store without an `_id` index (FerretDB on SQLite) the read scans, and an abandoned scan
+        would keep it busy."""
         if max_seconds is None:
             return await self.db[collection].find_one({"_id": _id})
         try:
@@ -85,15 +87,15 @@ class Store:
         return result.deleted_count == 1
 
     async def delete_all(self, collection: str, ids: list[Any]) -> int:
-        """Delete many documents by ``_id`` in one request.
+        """Delete many documents by ``_id`` in one request: one ``DeleteOne`` each.
 
-        On FerretDB v1 (SQLite) every ``_id`` filter is a table scan: one ``delete_one``
-        cost 520 ms in a 200,000-code stock, one ``$in`` of 100 codes 6.6 s, so a batch
-        pays about one scan instead of one per code.
+        Each is an `_id` equality, an index hit on MongoDB and on the local FerretDB (1.2 ms);
+        a ``$in`` is not pushed down by FerretDB and would scan the collection in Go (11.7 s for
+        500 ids in 200,000 documents; ``store_probe``).
         """
         if not ids:
             return 0
-        result = await self.db[collection].delete_many({"_id": {"$in": ids}})
+        result = await self.db[collection].bulk_write([DeleteOne({"_id": _id}) for _id in ids], ordered=False)
         return result.deleted_count
 
     async def stream(

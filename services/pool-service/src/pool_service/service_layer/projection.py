@@ -8,8 +8,8 @@ event_id at another offset) are dropped by a unique insert marked with the
 record's position, which a redo after a crash recognises as its own.
 """
 
+import asyncio
 from collections import defaultdict
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +29,7 @@ from pool_service.domain.counts import PoolCounts
 from pool_service.domain.history import ROWS_PER_PAGE, page_key, page_of
 
 CountedEvent = CouponsAdded | CouponsRemoved | CouponsExpired
-STREAM_BATCH = 5000
+READS_AT_ONCE = 8
 
 
 @dataclass(frozen=True)
@@ -151,24 +151,17 @@ async def _first_seen(
 
 
 async def _positions(store: Store, collection: str, ids: set[Any]) -> dict[Any, Any]:
-    """The stored ``position`` of each of ``ids``.
+    """The stored ``position`` of each of ``ids`` (a batch redone after a failure lost its inserts):
+    `_id` reads, a few at a time — index hits, where a pass over the collection would read it all."""
+    limit = asyncio.Semaphore(READS_AT_ONCE)
 
-    One `_id` read for one; for more (a batch redone after a failure loses all its
-    inserts) one unfiltered pass: on FerretDB every `_id` read scans the table, so
-    a thousand reads would be a thousand scans.
-    """
-    if len(ids) == 1:
-        [only] = ids
-        return {only: ((await store.get(collection, only)) or {}).get("position")}
-    found: dict[Any, Any] = {}
-    if ids:
-        async with aclosing(store.stream(collection, batch_size=STREAM_BATCH)) as docs:
-            async for doc in docs:
-                if doc["_id"] in ids:
-                    found[doc["_id"]] = doc.get("position")
-                    if len(found) == len(ids):
-                        break
-    return found
+    async def position_of(_id: Any) -> Any:
+        async with limit:
+            doc = await store.get(collection, _id)
+        return None if doc is None else doc.get("position")
+
+    found = await asyncio.gather(*(position_of(_id) for _id in ids))
+    return {_id: position for _id, position in zip(ids, found, strict=True) if position is not None}
 
 
 async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int, next_seq: int) -> None:
@@ -177,8 +170,7 @@ async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], 
     Only the page that an earlier batch started is rewritten; pages this batch
     starts are inserted whole (FerretDB rewrites a document as a whole, so large
     read-modify-writes are what would make history slow). The page this batch ends
-    on is remembered: the next batch appends to it without reading it back (on
-    FerretDB that read scans the whole pages table).
+    on is remembered: the next batch appends to it without reading it back.
     """
     by_page: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
