@@ -6,14 +6,19 @@
 2. kafka: ``--kafka-claims`` ClaimRequested produced for one pool with as many codes, timed from the
    first produce to the last CouponAssigned consumed; RSS of the replica sampled over the run.
 3. http: ``--http-claims`` POST /claims from 64 concurrent clients (claims/s), then the same load
-   paced at half that rate for p50/p99 latency.
+   paced at half that rate for p50/p99 latency. ``--http-client wrk`` drives the same two phases
+   with wrk (Debian's ``wrk``; ``tests/bench/claims.lua``) for ``--wrk-seconds`` each: a C load
+   generator leaves the 2 cores to the service, where the Python client takes a share of them.
 """
 
 import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -159,6 +164,23 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return int(lines[0].split()[1])
 
 
+def wrk_load(url: str, pool_id: str, seconds: int, rate: float | None, label: str) -> tuple[float, float, float]:
+    """(claims/s, p50 s, p99 s) of 64 wrk connections for ``seconds``; ``rate`` paces each connection."""
+    pause_ms = 0 if rate is None else int(64 * 1000 / rate)
+    script = Path(__file__).with_name("claims.lua")
+    command = ["wrk", "-t1", "-c64", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url]
+    out = subprocess.run(
+        [*command, "--", pool_id, API_KEY, label, str(pause_ms)], capture_output=True, text=True, check=True
+    ).stdout
+    found = re.search(r"RESULT requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) failed=(\d+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk printed no result:\n{out}")
+    requests, duration, p50, p99, failed = (int(g) for g in found.groups())
+    if failed:
+        raise RuntimeError(f"{failed} of {requests} claims failed:\n{out}")
+    return requests / (duration / 1e6), p50 / 1e6, p99 / 1e6
+
+
 async def main(args: argparse.Namespace) -> None:
     bootstrap, mongo_url = stack.kafka_bootstrap(), stack.mongo_url()
     db_name = f"bench_{uuid.uuid4().hex[:8]}"
@@ -176,7 +198,9 @@ async def main(args: argparse.Namespace) -> None:
         print(f"replica pid {replica.process.pid} (attach a profiler here)", flush=True)
         if args.kafka_claims:  # 0 skips a phase
             await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
-        if args.http_claims:
+        if args.http_claims and args.http_client == "wrk":
+            await _wrk_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.wrk_seconds, replica.process.pid)
+        elif args.http_claims:
             await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims, replica.process.pid)
         _print_load("end")
     finally:
@@ -225,9 +249,24 @@ async def _http_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str,
     print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
 
 
+async def _wrk_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, seconds: int, pid: int) -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("--http-client wrk needs wrk (Debian: apt-get install wrk)")
+    # Enough codes for two phases at up to 3,000 claims/s.
+    pool_id = await seed_pool(mongo, db_name, [f"W{n:07d}" for n in range(6000 * seconds)])
+    cpu = CpuMeter(pid)
+    rate, _, _ = await asyncio.to_thread(wrk_load, url, pool_id, seconds, None, "full")
+    print(f"http (wrk): {seconds} s with 64 connections at {rate:,.0f} claims/s")
+    print(f"http (wrk): replica CPU {cpu.ms_per(int(rate * seconds)):.2f} ms per claim")
+    paced, p50, p99 = await asyncio.to_thread(wrk_load, url, pool_id, seconds, rate / 2, "paced")
+    print(f"http (wrk): at {paced:,.0f} claims/s (paced to half) p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--kafka-claims", type=int, default=100_000)
     parser.add_argument("--http-claims", type=int, default=5_000)
     parser.add_argument("--log-dir", default="/tmp")
+    parser.add_argument("--http-client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--wrk-seconds", type=int, default=10)
     asyncio.run(main(parser.parse_args()))
