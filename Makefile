@@ -18,6 +18,7 @@ help:
 	@echo "make bench   BENCH=<name>: one benchmark of tests/bench (prints figures)"
 
 tools:
+	@deploy/bin/require-postgres
 	@deploy/bin/require-tools
 
 $(STAMP): requirements-dev.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)

@@ -69,6 +69,25 @@ def test_a_missing_postgresql_server_is_named_with_what_to_install(tmp_path: Pat
     assert "apt-get install postgresql" in result.stderr
 
 
+def test_require_postgres_passes_when_the_server_is_installed() -> None:
+    result = subprocess.run([str(ROOT / "deploy/bin/require-postgres")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
+def test_require_postgres_names_what_to_install_when_a_named_install_lacks_the_server(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(ROOT / "deploy/bin/require-postgres")],
+        env={"PATH": path_without(tmp_path, ""), "COUPON_POOLS_POSTGRES_BIN": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("missing: postgresql")
+    assert "apt-get install postgresql" in result.stderr
+
+
 @pytest.fixture
 def taken_port() -> Iterator[int]:
     with socket.socket() as sock:
