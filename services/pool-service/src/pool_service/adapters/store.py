@@ -75,6 +75,17 @@ class Store:
         except ExecutionTimeout as exc:
             raise TimeoutError(str(exc)) from exc
 
+    async def get_many(self, collection: str, ids: list[Any], at_once: int) -> list[Document | None]:
+        """The documents of ``ids`` (None where missing), read by `_id` ``at_once`` at a time so
+        that other requests still get a connection."""
+        limit = asyncio.Semaphore(at_once)
+
+        async def one(_id: Any) -> Document | None:
+            async with limit:
+                return await self.get(collection, _id)
+
+        return list(await asyncio.gather(*(one(_id) for _id in ids)))
+
     async def insert_new(self, collection: str, docs: list[Document]) -> list[bool]:
         return await insert_new(self.db[collection], docs)
 

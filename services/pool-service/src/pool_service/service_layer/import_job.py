@@ -240,21 +240,11 @@ async def _claim_codes(store: Store, pool_id: str, coupons: list[Coupon], batch_
     won = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, c.code, batch_id) for c in coupons])
     if not resumed:
         return [c for c, w in zip(coupons, won, strict=True) if w]
-    # Only the first batch after a restart can meet claims of its own crashed attempt.
-    limit = asyncio.Semaphore(LOOKUPS_AT_ONCE)
-
-    async def claimed_by_this_batch(coupon: Coupon) -> bool:
-        async with limit:
-            return await _claimed_by(store, pool_id, coupon, batch_id)
-
-    ours = await asyncio.gather(*(claimed_by_this_batch(c) for c, w in zip(coupons, won, strict=True) if not w))
-    lost = iter(ours)
-    return [c for c, w in zip(coupons, won, strict=True) if w or next(lost)]
-
-
-async def _claimed_by(store: Store, pool_id: str, coupon: Coupon, batch_id: str) -> bool:
-    doc = await store.get(COUPON_KEYS, f"{pool_id}:{coupon.code}")
-    return doc is not None and doc.get("by") == batch_id
+    # Only the first batches after a restart (BATCHES_IN_DATABASE) can meet claims of their own crashed attempt.
+    lost = [c for c, w in zip(coupons, won, strict=True) if not w]
+    keys = await store.get_many(COUPON_KEYS, [f"{pool_id}:{c.code}" for c in lost], LOOKUPS_AT_ONCE)
+    ours = {c.code for c, key in zip(lost, keys, strict=True) if key is not None and key.get("by") == batch_id}
+    return [c for c, w in zip(coupons, won, strict=True) if w or c.code in ours]
 
 
 async def _check_lease(store: Store, import_id: str, epoch: int) -> None:

@@ -8,7 +8,6 @@ event_id at another offset) are dropped by a unique insert marked with the
 record's position, which a redo after a crash recognises as its own.
 """
 
-import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -152,16 +151,10 @@ async def _first_seen(
 
 async def _positions(store: Store, collection: str, ids: set[Any]) -> dict[Any, Any]:
     """The stored ``position`` of each of ``ids`` (a batch redone after a failure lost its inserts):
-    `_id` reads, a few at a time — index hits, where a pass over the collection would read it all."""
-    limit = asyncio.Semaphore(READS_AT_ONCE)
-
-    async def position_of(_id: Any) -> Any:
-        async with limit:
-            doc = await store.get(collection, _id)
-        return None if doc is None else doc.get("position")
-
-    found = await asyncio.gather(*(position_of(_id) for _id in ids))
-    return {_id: position for _id, position in zip(ids, found, strict=True) if position is not None}
+    `_id` reads — index hits, where a pass over the collection would read it all."""
+    wanted = list(ids)
+    docs = await store.get_many(collection, wanted, READS_AT_ONCE)
+    return {_id: doc.get("position") for _id, doc in zip(wanted, docs, strict=True) if doc is not None}
 
 
 async def _append_pages(store: Store, pool_id: str, rows: list[dict[str, Any]], first_seq: int, next_seq: int) -> None:
