@@ -6,6 +6,8 @@ import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
+from assignment_service.adapters.documents import coupon_from_stock
+from assignment_service.domain.model import Coupon
 from coupon_shared.events import CouponsRemoved, parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import INVENTORY
@@ -65,14 +67,17 @@ async def test_stock_documents_have_the_shape_the_assignment_service_reads(
 ) -> None:
     pool = await new_pool(api)
     await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "S1", "user_expiration": "pt12h"})
-    doc = await mongo_client[db_name][f"stock.{pool['id']}"].find_one({"_id": "S1"})
-    assert doc == {
-        "_id": "S1",
-        "message": None,
-        "pool_expires_at": None,
-        "user_expiration": "PT12H",
-        "max_assignments": 1,
-    }
+    await api.post(f"/v1/pools/{pool['id']}/coupons", json={"code": "S2", "max_assignments": None})
+    stock = mongo_client[db_name][f"stock.{pool['id']}"]
+    one, unlimited = await stock.find_one({"_id": "S1"}), await stock.find_one({"_id": "S2"})
+    assert one is not None
+    assert unlimited is not None
+    # Fields at their defaults are left out; `by` names the add that stored the coupon.
+    assert one == {"_id": "S1", "user_expiration": "PT12H", "by": one["by"]}
+    assert one["by"].startswith("add:")
+    assert unlimited == {"_id": "S2", "max_assignments": None, "by": unlimited["by"]}
+    assert coupon_from_stock(one) == Coupon("S1", None, None, "PT12H", 1)
+    assert coupon_from_stock(unlimited) == Coupon("S2", None, None, None, None)
     pool_doc = await mongo_client[db_name]["pools"].find_one({"_id": pool["id"]})
     assert pool_doc is not None
     assert pool_doc["deleted"] is False

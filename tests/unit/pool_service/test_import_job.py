@@ -7,7 +7,7 @@ import pytest
 
 from coupon_shared.events import CouponsAdded, parse_event, utc_now
 from pool_service.adapters.pool_repository import pool_to_doc
-from pool_service.adapters.store import COUPON_KEYS, IMPORTS, OUTBOX, POOLS, stock_name
+from pool_service.adapters.store import COUPON_KEYS, IMPORTS, OUTBOX, POOL_RETIREMENTS, POOLS, stock_name
 from pool_service.domain.pools import Pool
 from pool_service.service_layer.import_job import JobSettings, run_import
 from pool_service.service_layer.import_upload import Limits, spool_upload, store_import
@@ -57,11 +57,25 @@ async def test_counts_and_stock_after_a_clean_run() -> None:
     assert not store.docs("import_chunks")
 
 
-@pytest.mark.parametrize("collection", [COUPON_KEYS, stock_name(POOL), OUTBOX])
+# A fresh pool is claimed by its stock inserts; a pool that codes have left, by its keys.
+CLAIM_STEPS = [
+    (False, stock_name(POOL)),
+    (False, OUTBOX),
+    (True, COUPON_KEYS),
+    (True, stock_name(POOL)),
+    (True, OUTBOX),
+]
+
+
+@pytest.mark.parametrize(("codes_have_left", "collection"), CLAIM_STEPS)
 @pytest.mark.parametrize("after", [0, 1, 3])
-async def test_a_crash_at_any_step_resumes_without_loss_or_duplicates(collection: str, after: int) -> None:
+async def test_a_crash_at_any_step_resumes_without_loss_or_duplicates(
+    codes_have_left: bool, collection: str, after: int
+) -> None:
     store = FakeStore()
     import_id = await accepted(store, codes_file(0, 40))
+    if codes_have_left:
+        await store.insert(POOL_RETIREMENTS, {"_id": POOL})
     store.crash_after_inserts[collection] = after
     with pytest.raises(CrashError):
         await run_import(store, import_id, 0, SETTINGS)
@@ -74,9 +88,12 @@ async def test_a_crash_at_any_step_resumes_without_loss_or_duplicates(collection
     assert added_by_events(store) == 40
 
 
-async def test_overlapping_jobs_store_each_code_once() -> None:
+@pytest.mark.parametrize("codes_have_left", [False, True])
+async def test_overlapping_jobs_store_each_code_once(codes_have_left: bool) -> None:
     store = FakeStore()
     first, second = await accepted(store, codes_file(0, 30)), await accepted(store, codes_file(20, 50))
+    if codes_have_left:
+        await store.insert(POOL_RETIREMENTS, {"_id": POOL})
     await asyncio.gather(run_import(store, first, 0, SETTINGS), run_import(store, second, 0, SETTINGS))
     statuses = [await store.get(IMPORTS, i) for i in (first, second)]
     assert sum(s["imported"] for s in statuses if s) == 50

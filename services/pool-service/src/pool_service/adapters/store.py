@@ -17,6 +17,8 @@ SLOTS = "slots"
 # Ours only.
 POOL_NAMES = "pool_names"
 COUPON_KEYS = "coupon_keys"
+# One document per pool that a code has ever left the stock of (see service_layer/code_claims.py).
+POOL_RETIREMENTS = "pool_retirements"
 # Single adds between claiming the code and storing the coupon (normally empty).
 PENDING_ADDS = "pending_adds"
 POOL_STATS = "pool_stats"

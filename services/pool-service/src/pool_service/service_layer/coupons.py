@@ -13,6 +13,7 @@ from pool_service.adapters.outbox import record_events
 from pool_service.adapters.store import COUPON_KEYS, EXPIRY_BUCKETS, PENDING_ADDS, SLOTS, Store, stock_name
 from pool_service.domain.coupons import Coupon, coupon_from_stock, matches_search
 from pool_service.domain.expiry import expiry_bucket
+from pool_service.service_layer.code_claims import key_doc, retiring, store_claimed
 from pool_service.service_layer.errors import CouponAssignedError, CouponNotFoundError, DuplicateCodeError
 from pool_service.service_layer.pools import get_pool
 
@@ -31,14 +32,6 @@ class CouponPage:
     next_position: int | None
 
 
-def key_doc(pool_id: str, code: str, owner: str) -> dict[str, object]:
-    return {"_id": f"{pool_id}:{code}", "by": owner}
-
-
-def stock_doc(coupon: Coupon) -> dict[str, object]:
-    return {"_id": coupon.code, **coupon.stock_fields()}
-
-
 async def file_expiries(store: Store, pool_id: str, coupons: list[Coupon]) -> None:
     # Imported coupons mostly share a few expiry times: compute each bucket once.
     buckets = {expiry_bucket(at) for at in {c.pool_expires_at for c in coupons} if at is not None}
@@ -53,6 +46,8 @@ async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:
     journal entry is dropped once stock and event are stored. So a crash between
     claiming the code and storing the coupon leaves an entry that a retry with the
     same fields (or ``repair_pending_adds``) completes; any other add of the code is 409.
+    An add always claims the code's key (``code_claims``); an import may hold the code
+    by its stock insert alone, and then the add's stock insert loses: 409.
     """
     await get_pool(store, pool_id)
     add_id = f"add:{uuid4()}"
@@ -65,7 +60,8 @@ async def add_coupon(store: Store, pool_id: str, coupon: Coupon) -> Coupon:
         if holder is None or unfinished is None or unfinished["identity"] != coupon.identity():
             raise DuplicateCodeError(coupon.code)
         add_id = holder  # the same add, stopped after claiming the code: finish that one
-    await _finish_add(store, pool_id, coupon, add_id)
+    if not await _finish_add(store, pool_id, coupon, add_id):
+        raise DuplicateCodeError(coupon.code)
     return coupon
 
 
@@ -80,14 +76,17 @@ async def _claim_code(store: Store, pool_id: str, code: str, add_id: str, identi
     return owner if owner.startswith("add:") else None
 
 
-async def _finish_add(store: Store, pool_id: str, coupon: Coupon, add_id: str) -> None:
+async def _finish_add(store: Store, pool_id: str, coupon: Coupon, add_id: str) -> bool:
+    """Store the coupon of an add that holds its key; False when an import's stock already holds the code."""
     # Every step is an insert of a fixed _id (the event's id comes from the add's id),
     # so finishing twice — a retry racing the repair pass — stores everything once.
     await file_expiries(store, pool_id, [coupon])
-    await store.insert_new(stock_name(pool_id), [stock_doc(coupon)])
-    event_id = uuid5(NAMESPACE_URL, f"coupon-add/{add_id}")
-    await record_events(store, [CouponsAdded(event_id=event_id, data=CouponsAddedData(pool_id=pool_id, count=1))])
+    stored = await store_claimed(store, pool_id, [coupon], add_id, redone=True)
+    if stored:
+        event_id = uuid5(NAMESPACE_URL, f"coupon-add/{add_id}")
+        await record_events(store, [CouponsAdded(event_id=event_id, data=CouponsAddedData(pool_id=pool_id, count=1))])
     await store.delete(PENDING_ADDS, add_id)
+    return bool(stored)
 
 
 async def repair_pending_adds(store: Store, older_than_seconds: float) -> int:
@@ -100,7 +99,7 @@ async def repair_pending_adds(store: Store, older_than_seconds: float) -> int:
         coupon = coupon_from_stock(doc["code"], doc)
         holder = await _claim_code(store, doc["pool_id"], doc["code"], doc["_id"], doc["identity"])
         if holder == doc["_id"]:
-            await _finish_add(store, doc["pool_id"], coupon, doc["_id"])
+            await _finish_add(store, doc["pool_id"], coupon, doc["_id"])  # False: an import holds the code
         else:
             await store.delete(PENDING_ADDS, doc["_id"])
         settled += 1
@@ -163,6 +162,7 @@ async def remove_coupon(store: Store, pool_id: str, code: str) -> None:
     [reserved] = await store.insert_new(SLOTS, [slot])
     if not reserved and not await _reserved_by_removal(store, str(slot["_id"])):
         raise CouponAssignedError(code)
+    await retiring(store, pool_id, [code])
     if await store.delete(stock_name(pool_id), code):
         event = CouponsRemoved(data=CouponsRemovedData(pool_id=pool_id, count=1, codes=[code]))
         await record_events(store, [event])

@@ -14,6 +14,7 @@ from coupon_shared.events import CouponsExpired, CouponsExpiredData, utc_now
 from pool_service.adapters.outbox import record_events
 from pool_service.adapters.store import EXPIRY_BUCKETS, RETIRED, Store, stock_name
 from pool_service.domain.expiry import due_buckets
+from pool_service.service_layer.code_claims import retiring
 
 _EXPIRY_NAMESPACE = UUID("3d7e54a1-6f0a-4b8c-9e21-5a4f0c9b7d13")
 _SWEEP_POSITION = "expiry"
@@ -49,6 +50,7 @@ async def _retire(store: Store, pool_id: str, codes: list[str]) -> int:
     """Mark, announce, then delete: a sweep cut short by a crash is finished by the next one."""
     if not codes:
         return 0
+    await retiring(store, pool_id, codes)
     markers = [{"_id": f"{pool_id}:{code}", "position": _SWEEP_POSITION} for code in codes]
     won = await store.insert_new(RETIRED, markers)
     mine = [code for code, w in zip(codes, won, strict=True) if w or await _retired_by_sweep(store, pool_id, code)]

@@ -1,15 +1,17 @@
 """Running an import in the background, resumable after a crash without counting a row twice.
 
 The job reads the stored file from its checkpoint (a byte offset at a line
-boundary) in batches of rows. Each batch claims its codes with unique inserts
-into ``coupon_keys`` marked with the batch's id (``import_id@offset``): the
-insert that wins is the one copy of a code, whatever else runs at the same time.
-A batch that a crash interrupted is redone from the same offset, recognises its
-own earlier claims by that mark, and finishes them. The checkpoint is written
-after the batch, with its counters, so each row is counted exactly once.
+boundary) in batches of rows. Each batch claims its codes (``code_claims``: its
+stock inserts, or its ``coupon_keys`` inserts once codes have left the pool) marked
+with the batch's id (``import_id@offset``): the insert that wins is the one copy of a
+code, whatever else runs at the same time. A batch that a crash interrupted is redone
+from the same offset, recognises its own earlier inserts by that mark, and finishes
+them. The checkpoint is written after the batch, with its counters, so each row is
+counted exactly once.
 
 Three batches are in hand at once: one being parsed, the next claiming its codes,
-the one before that storing its stock. Claims and stores each run in file order.
+the one before that storing what is left to store and its checkpoint. Claims and
+stores each run in file order.
 """
 
 import asyncio
@@ -20,15 +22,14 @@ from uuid import UUID, uuid5
 
 from coupon_shared.events import CouponsAdded, CouponsAddedData, utc_now
 from pool_service.adapters.outbox import record_events
-from pool_service.adapters.store import COUPON_KEYS, IMPORT_CHUNKS, IMPORT_LEASES, IMPORTS, Store, stock_name
+from pool_service.adapters.store import IMPORT_CHUNKS, IMPORT_LEASES, IMPORTS, Store
 from pool_service.domain.coupons import Coupon
 from pool_service.domain.import_lines import LineSplitter, RawLine, UndecodableLineError, decode_line
 from pool_service.domain.import_progress import ImportProgress
 from pool_service.domain.import_rows import InvalidRowError, detect_columns, parse_row
-from pool_service.service_layer.coupons import file_expiries, key_doc, stock_doc
+from pool_service.service_layer.code_claims import Claimed, claim_batch, store_claimed
+from pool_service.service_layer.coupons import file_expiries
 
-# Look-ups of a resumed batch run a few at a time so HTTP requests still get a connection.
-LOOKUPS_AT_ONCE = 4
 # Batches whose codes may be claimed but not yet checkpointed: the one storing and the one
 # claiming. After a crash this many batches from the checkpoint on may meet their own claims.
 BATCHES_IN_DATABASE = 2
@@ -48,9 +49,11 @@ class Batch:
     start_offset: int
     rows: list[tuple[int, Coupon]] = field(default_factory=list)
     read_up_to: ImportProgress | None = None
-    # Counted when the batch claims its codes, added to the progress when it is stored.
+    # Set when the batch claims its codes, used when it is stored.
     in_file_duplicates: int = 0
-    lost_to_others: int = 0
+    distinct_codes: int = 0
+    # Redone after a crash: it may meet inserts of its own earlier attempt.
+    redone: bool = False
 
 
 class LeaseLostError(Exception):
@@ -72,9 +75,9 @@ class _Job:
 
 @dataclass
 class _InFlight:
-    """A batch handed to the database: its claim (coupon_keys) and its store (stock, checkpoint)."""
+    """A batch handed to the database: its claim and its store (what is left of its stock, checkpoint)."""
 
-    claimed: asyncio.Task[list[Coupon]]
+    claimed: asyncio.Task[Claimed]
     stored: asyncio.Task[None]
     # The store of the batch before it, which this batch's store waits for.
     stored_before: asyncio.Task[None] | None
@@ -193,33 +196,33 @@ async def _lines(
         yield line
 
 
-async def _claim_batch(job: _Job, batch: Batch) -> list[Coupon]:
-    """Claim the batch's codes in coupon_keys; the ones this batch won (or had won before a crash)."""
+async def _claim_batch(job: _Job, batch: Batch) -> Claimed:
+    """Claim the batch's codes: what this batch won (or had won before a crash)."""
     await _check_lease(job.store, job.import_id, job.epoch)
-    resumed = job.resumed_batches > 0
+    batch.redone = job.resumed_batches > 0
     job.resumed_batches = max(0, job.resumed_batches - 1)
     unique, batch.in_file_duplicates = _unique_codes(batch)
-    mine = await _claim_codes(job.store, job.pool_id, unique, _batch_id(job, batch), resumed)
-    batch.lost_to_others = len(unique) - len(mine)
-    return mine
+    batch.distinct_codes = len(unique)
+    # Filed before any stock insert, so a crash never leaves a stored coupon the sweep misses.
+    await file_expiries(job.store, job.pool_id, unique)
+    return await claim_batch(job.store, job.pool_id, unique, _batch_id(job, batch), batch.redone)
 
 
 async def _store_batch(
-    job: _Job, batch: Batch, claimed: asyncio.Task[list[Coupon]], previous: asyncio.Task[None] | None
+    job: _Job, batch: Batch, claimed: asyncio.Task[Claimed], previous: asyncio.Task[None] | None
 ) -> None:
-    """Store the claimed codes and checkpoint, after the batch before has (so counters and checkpoints go in order)."""
-    mine = await claimed
+    """Store what the claim left to store, then checkpoint, after the batch before has (counters go in order)."""
+    claims = await claimed
     if previous is not None:
         await previous
     store, pool_id = job.store, job.pool_id
+    mine = claims.stored + await store_claimed(store, pool_id, claims.to_store, _batch_id(job, batch), batch.redone)
     if mine:
-        await file_expiries(store, pool_id, mine)
-        await store.insert_new(stock_name(pool_id), [stock_doc(c) for c in mine])
         event_id = uuid5(_BATCH_EVENT_NAMESPACE, _batch_id(job, batch))
         data = CouponsAddedData(pool_id=pool_id, count=len(mine), import_id=job.import_id)
         await record_events(store, [CouponsAdded(event_id=event_id, data=data)])
     job.progress.imported += len(mine)
-    job.progress.duplicates += batch.in_file_duplicates + batch.lost_to_others
+    job.progress.duplicates += batch.in_file_duplicates + batch.distinct_codes - len(mine)
     assert batch.read_up_to is not None
     at_batch_end = replace(batch.read_up_to, imported=job.progress.imported, duplicates=job.progress.duplicates)
     await _checkpoint(job, at_batch_end)
@@ -234,17 +237,6 @@ def _unique_codes(batch: Batch) -> tuple[list[Coupon], int]:
     for _, coupon in batch.rows:
         seen.setdefault(coupon.code, coupon)
     return list(seen.values()), len(batch.rows) - len(seen)
-
-
-async def _claim_codes(store: Store, pool_id: str, coupons: list[Coupon], batch_id: str, resumed: bool) -> list[Coupon]:
-    won = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, c.code, batch_id) for c in coupons])
-    if not resumed:
-        return [c for c, w in zip(coupons, won, strict=True) if w]
-    # Only the first batches after a restart (BATCHES_IN_DATABASE) can meet claims of their own crashed attempt.
-    lost = [c for c, w in zip(coupons, won, strict=True) if not w]
-    keys = await store.get_many(COUPON_KEYS, [f"{pool_id}:{c.code}" for c in lost], LOOKUPS_AT_ONCE)
-    ours = {c.code for c, key in zip(lost, keys, strict=True) if key is not None and key.get("by") == batch_id}
-    return [c for c, w in zip(coupons, won, strict=True) if w or c.code in ours]
 
 
 async def _check_lease(store: Store, import_id: str, epoch: int) -> None:

@@ -26,6 +26,7 @@ from pool_service.adapters.store import (
 )
 from pool_service.domain.counts import PoolCounts
 from pool_service.domain.history import ROWS_PER_PAGE, page_key, page_of
+from pool_service.service_layer.code_claims import retiring
 
 CountedEvent = CouponsAdded | CouponsRemoved | CouponsExpired
 READS_AT_ONCE = 8
@@ -101,6 +102,7 @@ async def _apply_assignments(
     rows = {d.position: _history_row(d, seqs[d.position]) for d in deliveries}
     recorded = await _first_seen(store, history_name(pool_id), deliveries, lambda d: rows[d.position]["_id"], rows)
     exhausted = [d for d in recorded if _assignment(d).coupon_remaining == 0]
+    await retiring(store, pool_id, [_assignment(d).code for d in exhausted])
     retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
     await store.delete_all(stock_name(pool_id), [_assignment(d).code for d in retired])
     await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq, stats["next_seq"])
