@@ -125,3 +125,17 @@ async def test_overlapping_imports_at_once_store_every_code_exactly_once(
     assert sum(s["duplicates"] for s in statuses) == 500
     codes = await stock_codes(mongo_client, db_name, pool_id)
     assert len(codes) == len(set(codes)) == 2500
+
+
+async def test_a_removed_code_is_not_imported_again(
+    api: httpx.AsyncClient, mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    pool_id = (await new_pool(api))["id"]
+    first = await wait_for_import(api, pool_id, await start_import(api, pool_id, b"R1\nR2\nR3\n", "text/plain"))
+    assert first["imported"] == 3
+    # Imported into a fresh pool, the codes hold no key: the removal writes the "retired" one.
+    assert (await api.delete(f"/v1/pools/{pool_id}/coupons/R2")).status_code == 204
+    again = await wait_for_import(api, pool_id, await start_import(api, pool_id, b"R1\nR2\nR3\nR4\n", "text/plain"))
+    assert (again["state"], again["imported"], again["duplicates"]) == ("done", 1, 3)
+    assert sorted(await stock_codes(mongo_client, db_name, pool_id)) == ["R1", "R3", "R4"]
+    assert (await api.post(f"/v1/pools/{pool_id}/coupons", json={"code": "R2"})).status_code == 409
