@@ -1,0 +1,60 @@
+"""The candidate queue reads the next stock before it runs dry, one read per pool at a time."""
+
+import asyncio
+from datetime import UTC, datetime
+
+from assignment_service.domain.model import Coupon
+from assignment_service.service_layer.stock import StockCandidates
+
+NOW = datetime(2026, 11, 24, tzinfo=UTC)
+POOL = "r" * 32
+
+
+class PagedStock:
+    """A pool's stock read ``limit`` codes at a time; each read waits until the test lets it end."""
+
+    def __init__(self, codes: int) -> None:
+        self.codes = [Coupon(f"C{i:03d}") for i in range(codes)]
+        self.position = 0
+        self.reads_started = 0
+        self.reads_at_once = 0
+        self.most_at_once = 0
+        self.release = asyncio.Event()
+
+    async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
+        self.reads_started += 1
+        self.reads_at_once += 1
+        self.most_at_once = max(self.most_at_once, self.reads_at_once)
+        try:
+            await self.release.wait()
+            page = self.codes[self.position : self.position + limit]
+            self.position += len(page)
+            return page, self.position >= len(self.codes)
+        finally:
+            self.reads_at_once -= 1
+
+
+async def test_takes_do_not_wait_for_the_read_ahead_and_an_empty_queue_waits_for_it() -> None:
+    stock = PagedStock(codes=40)
+    candidates = StockCandidates(stock, lambda: NOW, batch_size=10, refill_interval=0.0)  # type: ignore[arg-type]
+    stock.release.set()
+    first = await candidates.take(POOL, NOW)  # the empty queue waits for the first read
+    assert first is not None
+    stock.release.clear()
+    taken = [first]
+    # Down to half a read (5 left) the next read starts; the queue still answers meanwhile.
+    for _ in range(9):
+        candidate = await asyncio.wait_for(candidates.take(POOL, NOW), timeout=1)
+        assert candidate is not None
+        taken.append(candidate)
+    assert stock.reads_started == 2
+    # Empty now: this take waits for the read under way rather than starting another.
+    waiting = asyncio.create_task(candidates.take(POOL, NOW))
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    stock.release.set()
+    last = await waiting
+    assert last is not None
+    taken.append(last)
+    assert len({c.coupon.code for c in taken}) == 11  # reads are shuffled: no order here
+    assert stock.most_at_once == 1
