@@ -48,11 +48,14 @@ def stock_doc(coupon: Coupon, owner: str) -> dict[str, object]:
 
 
 async def retiring(store: Store, pool_id: str, codes: list[str]) -> None:
-    """Before codes leave the pool's stock: the pool's marker, then a key for each code."""
+    """Before codes leave the pool's stock: the pool's marker and a key for each code (in either order:
+    both only have to exist before the stock delete)."""
     if not codes:
         return
-    await store.insert_new(POOL_RETIREMENTS, [{"_id": pool_id}])
-    await store.insert_new(COUPON_KEYS, [key_doc(pool_id, code, RETIRED_KEY_OWNER) for code in codes])
+    await asyncio.gather(
+        store.insert_new(POOL_RETIREMENTS, [{"_id": pool_id}]),
+        store.insert_new(COUPON_KEYS, [key_doc(pool_id, code, RETIRED_KEY_OWNER) for code in codes]),
+    )
 
 
 async def has_retirements(store: Store, pool_id: str) -> bool:

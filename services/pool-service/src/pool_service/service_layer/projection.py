@@ -8,6 +8,7 @@ event_id at another offset) are dropped by a unique insert marked with the
 record's position, which a redo after a crash recognises as its own.
 """
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -102,8 +103,11 @@ async def _apply_assignments(
     rows = {d.position: _history_row(d, seqs[d.position]) for d in deliveries}
     recorded = await _first_seen(store, history_name(pool_id), deliveries, lambda d: rows[d.position]["_id"], rows)
     exhausted = [d for d in recorded if _assignment(d).coupon_remaining == 0]
-    await retiring(store, pool_id, [_assignment(d).code for d in exhausted])
-    retired = await _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}")
+    # Both before the stock delete, neither before the other.
+    _, retired = await asyncio.gather(
+        retiring(store, pool_id, [_assignment(d).code for d in exhausted]),
+        _first_seen(store, RETIRED, exhausted, lambda d: f"{pool_id}:{_assignment(d).code}"),
+    )
     await store.delete_all(stock_name(pool_id), [_assignment(d).code for d in retired])
     await _append_pages(store, pool_id, [rows[d.position] for d in recorded], first_seq, stats["next_seq"])
     retired_positions = {d.position for d in retired}
