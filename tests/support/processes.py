@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class ServiceProcess:
     def __init__(self, name: str, argv: list[str], env: Mapping[str, str], log_dir: Path) -> None:
         self.name = name
+        log_dir.mkdir(parents=True, exist_ok=True)  # a bench's --log-dir may name a new folder
         self.log_path = log_dir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
