@@ -114,9 +114,10 @@ async def _produce(producer: AIOKafkaProducer, pool_id: str, claims: int) -> Non
 
 
 async def http_load(
-    url: str, pool_id: str, claims: int, concurrency: int, rate: float | None, label: str
+    urls: list[str], pool_id: str, claims: int, concurrency: int, rate: float | None, label: str
 ) -> list[float]:
     """Latencies (s) of ``claims`` POSTs; ``rate`` paces the starts (None = as fast as the clients go).
+    The connections are spread evenly over ``urls`` (replicas behind a balancer).
 
     A minimal keep-alive HTTP/1.1 client on asyncio streams: httpx managed ~20 requests/s here with
     64 connections (its pool, not the server, was the bottleneck), which would measure the client.
@@ -125,10 +126,10 @@ async def http_load(
     starts = asyncio.Queue[int]()
     for n in range(claims):
         starts.put_nowait(n)
-    host, port = url.removeprefix("http://").split(":")
     begin = time.perf_counter()
 
-    async def connection() -> None:
+    async def connection(url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
         while not starts.empty():
             n = starts.get_nowait()
@@ -144,7 +145,7 @@ async def http_load(
             latencies.append(time.perf_counter() - sent)
         writer.close()
 
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    await asyncio.gather(*(connection(urls[i % len(urls)]) for i in range(concurrency)))
     return latencies
 
 
@@ -190,21 +191,32 @@ async def main(args: argparse.Namespace) -> None:
     print(f"baseline insert_one into the same FerretDB: {baseline:,.0f} docs/s")
     group = f"bench-{uuid.uuid4().hex[:8]}"
     await start_group_at_end(bootstrap, group)
-    port = stack.free_port()
-    env = replica_env(bootstrap, mongo_url, db_name, group, port)
-    replica = ServiceProcess("assignment-bench", python_module("assignment_service"), env, Path(args.log_dir))
+    ports = [stack.free_port() for _ in range(args.replicas)]
+    replicas = [
+        ServiceProcess(
+            f"assignment-bench-{i}",
+            python_module("assignment_service"),
+            replica_env(bootstrap, mongo_url, db_name, group, port),
+            Path(args.log_dir),
+        )
+        for i, port in enumerate(ports)
+    ]
+    replica, port = replicas[0], ports[0]
     try:
-        replica.wait_ready(f"http://127.0.0.1:{port}/readyz")
+        for each, each_port in zip(replicas, ports, strict=True):
+            each.wait_ready(f"http://127.0.0.1:{each_port}/readyz")
         print(f"replica pid {replica.process.pid} (attach a profiler here)", flush=True)
         if args.kafka_claims:  # 0 skips a phase
             await _kafka_phase(mongo, db_name, bootstrap, replica, args.kafka_claims, baseline)
         if args.http_claims and args.http_client == "wrk":
             await _wrk_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.wrk_seconds, replica.process.pid)
         elif args.http_claims:
-            await _http_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.http_claims, replica.process.pid)
+            urls = [f"http://127.0.0.1:{p}" for p in ports]
+            await _http_phase(mongo, db_name, urls, args.http_claims, [r.process.pid for r in replicas])
         _print_load("end")
     finally:
-        replica.stop()
+        for each in replicas:
+            each.stop()
         await mongo.close()
 
 
@@ -235,15 +247,18 @@ async def _kafka_phase(
     )
 
 
-async def _http_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, claims: int, pid: int) -> None:
+async def _http_phase(
+    mongo: AsyncMongoClient[Document], db_name: str, urls: list[str], claims: int, pids: list[int]
+) -> None:
     pool_id = await seed_pool(mongo, db_name, [f"H{n:07d}" for n in range(2 * claims)])
-    cpu = CpuMeter(pid)
+    cpus = [CpuMeter(pid) for pid in pids]
     started = time.perf_counter()
-    await http_load(url, pool_id, claims, 64, None, "full")
+    await http_load(urls, pool_id, claims, 64, None, "full")
     rate = claims / (time.perf_counter() - started)
-    print(f"http: {claims:,} claims with 64 clients at {rate:,.0f} claims/s")
-    print(f"http: replica CPU {cpu.ms_per(claims):.2f} ms per claim")
-    paced = await http_load(url, pool_id, claims, 64, rate / 2, "paced")
+    over = f" over {len(urls)} replicas" if len(urls) > 1 else ""
+    print(f"http: {claims:,} claims with 64 clients{over} at {rate:,.0f} claims/s")
+    print(f"http: replica CPU {sum(cpu.ms_per(claims) for cpu in cpus):.2f} ms per claim")
+    paced = await http_load(urls, pool_id, claims, 64, rate / 2, "paced")
     paced.sort()
     p50, p99 = paced[len(paced) // 2], paced[int(len(paced) * 0.99) - 1]
     print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
@@ -268,5 +283,6 @@ if __name__ == "__main__":
     parser.add_argument("--http-claims", type=int, default=5_000)
     parser.add_argument("--log-dir", default="/tmp")
     parser.add_argument("--http-client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--replicas", type=int, default=1, help="HTTP phase: clients spread over this many replicas")
     parser.add_argument("--wrk-seconds", type=int, default=10)
     asyncio.run(main(parser.parse_args()))
