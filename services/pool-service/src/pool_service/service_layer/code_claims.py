@@ -83,21 +83,27 @@ async def store_claimed(store: Store, pool_id: str, coupons: list[Coupon], owner
     step = -(-len(docs) // STOCK_INSERT_STREAMS) or 1
     parts = [docs[i : i + step] for i in range(0, len(docs), step)]
     won = [w for part in await asyncio.gather(*(store.insert_new(stock_name(pool_id), p) for p in parts)) for w in part]
-    if not redone:
-        return [c for c, w in zip(coupons, won, strict=True) if w]
-    lost = [c for c, w in zip(coupons, won, strict=True) if not w]
-    found = await store.get_many(stock_name(pool_id), [c.code for c in lost], LOOKUPS_AT_ONCE)
-    ours = {c.code for c, doc in zip(lost, found, strict=True) if doc is not None and doc.get("by") == owner}
-    return [c for c, w in zip(coupons, won, strict=True) if w or c.code in ours]
+    codes = [c.code for c in coupons]
+    return await _won_or_ours(store, stock_name(pool_id), coupons, codes, won, owner=owner, redone=redone)
 
 
 async def _claim_keys(store: Store, pool_id: str, coupons: list[Coupon], owner: str, redone: bool) -> list[Coupon]:
-    won = await store.insert_new(COUPON_KEYS, [key_doc(pool_id, c.code, owner) for c in coupons])
+    keys = [key_doc(pool_id, c.code, owner) for c in coupons]
+    won = await store.insert_new(COUPON_KEYS, keys)
+    ids = [str(key["_id"]) for key in keys]
+    return await _won_or_ours(store, COUPON_KEYS, coupons, ids, won, owner=owner, redone=redone)
+
+
+async def _won_or_ours(
+    store: Store, collection: str, coupons: list[Coupon], ids: list[str], won: list[bool], *, owner: str, redone: bool
+) -> list[Coupon]:
+    """The coupons whose insert won; when ``redone``, also those whose stored document names ``owner``
+    (inserted by its attempt that crashed)."""
     if not redone:
         return [c for c, w in zip(coupons, won, strict=True) if w]
-    lost = [c for c, w in zip(coupons, won, strict=True) if not w]
-    keys = await store.get_many(COUPON_KEYS, [f"{pool_id}:{c.code}" for c in lost], LOOKUPS_AT_ONCE)
-    ours = {c.code for c, key in zip(lost, keys, strict=True) if key is not None and key.get("by") == owner}
+    lost = [(c, _id) for c, _id, w in zip(coupons, ids, won, strict=True) if not w]
+    found = await store.get_many(collection, [_id for _, _id in lost], LOOKUPS_AT_ONCE)
+    ours = {c.code for (c, _), doc in zip(lost, found, strict=True) if doc is not None and doc.get("by") == owner}
     return [c for c, w in zip(coupons, won, strict=True) if w or c.code in ours]
 
 
