@@ -13,7 +13,7 @@ class Settings(ServiceSettings):
     # HTTP claims wait this long for company before a batch is decided.
     batch_window_ms: float = 2.0
     max_batch: int = 1000
-    # Stock read per pass step; each batch is shuffled to keep replicas apart.
+    # Stock documents read per step of a pass over a pool's stock.
     stock_batch: int = 2000
     # A pending claim older than this may be finished by any replica (its owner died).
     resume_after_seconds: float = 10.0

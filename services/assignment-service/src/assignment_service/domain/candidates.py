@@ -6,6 +6,7 @@ coupon's next use is already queued; nothing here has to be exact for the
 guarantee to hold.
 """
 
+import random
 from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
@@ -48,6 +49,23 @@ class CandidateQueue:
                     self._queue.appendleft(Candidate(coupon, candidate.n + 1))
             return candidate
         return None
+
+    def skip_ahead(self, rng: random.Random) -> int:
+        """Another process is taking the uses at the front: jump past a random share of them.
+
+        Replicas read the same stock in the same order. Once one runs into the uses another
+        has just taken, every try there would lose its slot insert, so it jumps ahead
+        instead; the random share keeps two replicas that collide from jumping to the same
+        place. The skipped codes are forgotten, not given up: a later pass of the stock
+        queues again the ones still in stock. Unlimited coupons stay (each email has a use).
+        Returns how many were skipped.
+        """
+        limited = [c for c in self._queue if c.coupon.max_assignments is not None]
+        skipped = limited[: int(len(limited) * rng.uniform(0.25, 0.75))]
+        skipped_ids = {id(c) for c in skipped}
+        self._queue = deque(c for c in self._queue if id(c) not in skipped_ids)
+        self._seen -= {c.coupon.code for c in skipped}
+        return len(skipped)
 
     def give_back(self, candidate: Candidate) -> None:
         """A use that was not tried after all goes first next time."""

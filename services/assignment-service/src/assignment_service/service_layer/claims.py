@@ -7,7 +7,7 @@ costs one bulk insert per step instead of one per request.
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -39,6 +39,7 @@ class ClaimService:
         self,
         engine: ClaimEngine,
         publisher: OutcomePublisher,
+        *,
         batch_window: float = 0.002,
         max_batch: int = 1000,
         wait_for_holder: float = 30.0,
@@ -102,8 +103,19 @@ class ClaimService:
                 task.cancel()
 
     async def _run_batch(self, batch: list[_Waiting]) -> None:
+        # A request_id twice in one batch: the first is decided first, the repeat answered at the end.
+        waiting: dict[str, _Waiting] = {}
+        for w in batch:
+            waiting.setdefault(w.request.request_id, w)
+
+        def answer_published(results: Mapping[str, Result]) -> None:
+            # Answered once published; storing the outcomes need not hold the client up.
+            for request_id, result in results.items():
+                if _final(result) and (w := waiting.get(request_id)) and not w.future.done():
+                    w.future.set_result(result)
+
         try:
-            results = await self._engine.claim([w.request for w in batch])
+            results = await self._engine.claim([w.request for w in batch], answer_published)
         except Exception as exc:
             log.exception("claim batch failed")
             for w in batch:
@@ -115,6 +127,8 @@ class ClaimService:
     def _resolve(self, batch: list[_Waiting], results: list[Result]) -> None:
         loop = asyncio.get_running_loop()
         for waiting, result in zip(batch, results, strict=True):
+            if waiting.future.done():
+                continue
             if _final(result):
                 waiting.future.set_result(result)
             elif loop.time() > waiting.deadline:

@@ -16,15 +16,18 @@ log = logging.getLogger(__name__)
 class StockCandidates:
     """Hands out coupon uses to try; reads more stock before a pool's queue runs dry.
 
-    A read of ``batch_size`` stock documents takes about 0.1 s on FerretDB, and the
-    engine decides one batch at a time: read when the queue is empty, it held up every
-    claim behind it (the HTTP p99). So the next read starts in the background once the
-    queue is down to half a read, one read per pool at a time, and a take waits for it
-    only when the queue is empty.
+    A read of ``batch_size`` stock documents takes about 0.1 s on FerretDB: read when
+    the queue is empty, it held up every claim of the batches deciding (the HTTP p99).
+    So the next read starts in the background once the queue is down to half a read,
+    one read per pool at a time, and a take waits for it only when the queue is empty.
     An exhausted pool would otherwise re-read its stock on every claim, so a pass
     that ended without new coupons is repeated at most every ``refill_interval`` s.
-    Each batch read is shuffled: replicas reading the same stock in the same
-    order would otherwise collide on every slot.
+
+    Uses are tried in stock order. Replicas read the same stock in the same order, so
+    one that runs into uses another took skips ahead (``skip_ahead``) and the two then
+    take different stretches. (Shuffling each read, as before session 6, made every
+    replica try every code at random: with two replicas about half of all slot inserts
+    lost, each costing a read and another round under the engine's lock.)
     """
 
     def __init__(
@@ -40,6 +43,8 @@ class StockCandidates:
         self._batch_size = batch_size
         self._refill_interval = refill_interval
         self._rng = rng or random.Random()  # noqa: S311 - spreads replicas apart, not a secret
+        # Pools whose queue skipped codes during the current pass of their stock.
+        self._skipped_this_pass: set[str] = set()
         self._queues: dict[str, CandidateQueue] = {}
         self._dry_since: dict[str, datetime] = {}
         # The one read of a pool's stock under way (its cursor must not be shared).
@@ -56,6 +61,11 @@ class StockCandidates:
         if candidate is not None and len(queue) < self._batch_size // 2 and self._may_read(pool_id):
             self._read(pool_id, queue)  # read ahead; its result is seen through the queue
         return candidate
+
+    def skip_ahead(self, pool_id: str) -> None:
+        """Another process is taking the uses at the front of this pool's queue: jump past them."""
+        if self.queue(pool_id).skip_ahead(self._rng):
+            self._skipped_this_pass.add(pool_id)
 
     def _may_read(self, pool_id: str) -> bool:
         dry_since = self._dry_since.get(pool_id)
@@ -78,10 +88,13 @@ class StockCandidates:
     async def _refill(self, pool_id: str, queue: CandidateQueue) -> bool:
         while True:
             coupons, ended = await self._store.read_stock(pool_id, self._batch_size)
-            self._rng.shuffle(coupons)
+            # Codes skipped during a pass were read already; only the next pass can queue them again.
+            skipped = ended and pool_id in self._skipped_this_pass
+            if ended:
+                self._skipped_this_pass.discard(pool_id)
             if queue.add(coupons):
                 self._dry_since.pop(pool_id, None)
                 return True
-            if ended:
+            if ended and not skipped:
                 self._dry_since[pool_id] = self._clock()
                 return False
