@@ -2,13 +2,14 @@
 the janitor of another replica publishes the CouponAssigned, once."""
 
 import asyncio
+import uuid
 
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
 from assignment_service.adapters.crash_hook import CRASH_EXIT_CODE
-from assignment_service.adapters.mongo_store import JOURNAL_PREFIX, read_unless_dropped
+from assignment_service.adapters.mongo_store import JOURNAL_PREFIX, MongoClaimStore, read_unless_dropped
 from coupon_shared.events import CouponAssigned, InvalidEventError, parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import ASSIGNED, CLAIM_REJECTED
@@ -87,3 +88,22 @@ async def test_a_journal_bucket_dropped_between_two_reads_counts_as_swept(
     intact = mongo_client[db_name][f"{JOURNAL_PREFIX}{random_request_id()}"]
     await intact.insert_many([{"_id": f"open|{n}"} for n in range(5)])
     assert len(await read_unless_dropped(intact.find({}, batch_size=2)) or []) == 5
+
+
+async def test_the_journal_keeps_one_entry_per_batch_and_still_reads_one_request_entries(
+    mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    store = MongoClaimStore(mongo_client[db_name])
+    bucket = 1_800_000_000 + uuid.uuid4().int % 1_000_000
+    await store.open_claims(bucket, ["r1", "r2", "r3"])
+    await store.open_claims(bucket, ["r4"])
+    await store.open_claims(bucket, [])
+    await store.close_claims(bucket, ["r1", "r3"])
+    # An entry in the form written before session 6 (one request, named in the _id).
+    await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}"].insert_one({"_id": "open|r5"})
+
+    assert await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}"].count_documents({}) == 4
+    journal = await store.read_journal(bucket)
+    assert journal.opened == {"r1", "r2", "r3", "r4", "r5"}
+    assert journal.closed == {"r1", "r3"}
+    assert journal.unfinished() == ["r2", "r4", "r5"]
