@@ -267,26 +267,35 @@ class ClaimEngine:
                     batch.answer(assignment)
                 else:
                     lost.append((w, intent))
-            # Read in one concurrent round: with two replicas on one pool, half a batch's slots
-            # can be lost, and reading them one after another (under the lock) collapsed the rate.
-            held = await asyncio.gather(
-                *(self._store.get_slot(intent.slot_for(w.request.pool_id, w.request.email)) for w, intent in lost)
-            )
-            tried = Counter(w.request.pool_id for w, _, _ in attempts)
-            taken = Counter[str]()
-            for (w, intent), content in zip(lost, held, strict=True):
-                # A lost slot may hold this very request: taken by another process finishing it.
-                if isinstance(content, Assignment) and content.request_id == w.request.request_id:
-                    batch.answer(content)
-                    continue
-                if isinstance(content, Assignment):
-                    taken[w.request.pool_id] += 1
-                self._lost(w, intent, content)
-                ready.append(w)
-            for pool_id, count in taken.items():
-                # Half a round lost to other claims: another replica is taking these uses.
-                if 2 * count >= tried[pool_id]:
-                    self._candidates.skip_ahead(pool_id)
+            if lost:
+                tried = Counter(w.request.pool_id for w, _, _ in attempts)
+                ready += await self._after_lost(lost, tried, batch)
+
+    async def _after_lost(self, lost: list[tuple[_Work, Candidate]], tried: Counter[str], batch: _Batch) -> list[_Work]:
+        """Answer the claims whose lost slot holds their own request; return those to try another use for.
+
+        The slots are read in one concurrent round: with two replicas on one pool, half a batch's
+        slots can be lost, and reading them one after another (under the lock) collapsed the rate.
+        """
+        held = await asyncio.gather(
+            *(self._store.get_slot(intent.slot_for(w.request.pool_id, w.request.email)) for w, intent in lost)
+        )
+        again: list[_Work] = []
+        taken = Counter[str]()
+        for (w, intent), content in zip(lost, held, strict=True):
+            # A lost slot may hold this very request: taken by another process finishing it.
+            if (own := _own_assignment(content, w.request)) is not None:
+                batch.answer(own)
+                continue
+            if isinstance(content, Assignment):
+                taken[w.request.pool_id] += 1
+            self._lost(w, intent, content)
+            again.append(w)
+        for pool_id, count in taken.items():
+            # Half a round lost to other claims: another replica is taking these uses.
+            if 2 * count >= tried[pool_id]:
+                self._candidates.skip_ahead(pool_id)
+        return again
 
     async def _with_intents(self, ready: list[_Work], batch: _Batch) -> list[_Work]:
         """Give every claim a use to try, recorded before the try; no use left → exhausted."""
@@ -360,10 +369,7 @@ class ClaimEngine:
 
     async def _earlier(self, request: ClaimRequest, intent: Candidate) -> Assignment | None:
         """A resumed claim may have taken its intended use before the crash."""
-        content = await self._store.get_slot(intent.slot_for(request.pool_id, request.email))
-        if isinstance(content, Assignment) and content.request_id == request.request_id:
-            return content
-        return None
+        return _own_assignment(await self._store.get_slot(intent.slot_for(request.pool_id, request.email)), request)
 
     def _lost(self, w: _Work, intent: Candidate, held: SlotContent) -> None:
         """The use was taken; a retired coupon (slot 0 held by pool-service) is dropped altogether."""
@@ -414,6 +420,11 @@ class ClaimEngine:
             # A Conflict is another body under the key: the key's own claim may still be this process's.
             if isinstance(result, Answer):
                 self._owned.discard(rid)
+
+
+def _own_assignment(content: SlotContent, request: ClaimRequest) -> Assignment | None:
+    """The slot's assignment if it is this very request's (taken before a crash, or by another process)."""
+    return content if isinstance(content, Assignment) and content.request_id == request.request_id else None
 
 
 def _reject(request: ClaimRequest, reason: RejectionReason, detail: str) -> Rejection:
