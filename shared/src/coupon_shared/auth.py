@@ -43,12 +43,19 @@ class ApiKeyAuthenticator:
         return found
 
 
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def token_in(authorization: str) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, if that is what it holds."""
+    scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise ProblemError(401, "unauthorized", "Missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
+        return None
     return token.strip()
+
+
+def bearer_token(request: Request) -> str:
+    token = token_in(request.headers.get("authorization", ""))
+    if token is None:
+        raise ProblemError(401, "unauthorized", "Missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
+    return token
 
 
 def require_role(*allowed: Role) -> Callable[[Request], Awaitable[str]]:

@@ -56,9 +56,14 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def response_to(problem: ProblemError, instance: str) -> JSONResponse:
+    extensions = problem.extensions
+    return problem_response(problem.status, problem.slug, problem.detail, instance, problem.headers, **extensions)
+
+
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
-    return problem_response(exc.status, exc.slug, exc.detail, request.url.path, exc.headers, **exc.extensions)
+    return response_to(exc, request.url.path)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from assignment_service.bootstrap import Components, build
 from assignment_service.entrypoints import http
 from assignment_service.entrypoints.body_limit import BodyLimit
+from assignment_service.entrypoints.claim_fast_path import ClaimFastPath
 from assignment_service.settings import Settings
 from coupon_shared.auth import ApiKeyAuthenticator, parse_api_keys
 from coupon_shared.health import health_router
@@ -26,6 +27,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.authenticator = ApiKeyAuthenticator(parse_api_keys(settings.api_keys))
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outside BodyLimit: what it hands on is limited there like any request.
+    app.add_middleware(ClaimFastPath, max_bytes=settings.max_body_bytes)
     app.include_router(health_router({"kafka": _check(app, "kafka"), "mongo": _check(app, "mongo")}))
     app.include_router(http.router)
     return app

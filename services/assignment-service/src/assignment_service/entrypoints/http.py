@@ -17,6 +17,7 @@ from coupon_shared.pagination import MAX_LIMIT, Page, decode_cursor, encode_curs
 from coupon_shared.problems import ProblemError
 
 router = APIRouter(prefix="/v1", tags=["claims"])
+IDEMPOTENCY_KEY_MAX = 200
 
 
 class ClaimCreate(BaseModel):
@@ -57,14 +58,22 @@ async def claim_coupon(
     body: ClaimCreate,
     request: Request,
     _role: AdminOrStorefront,
-    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=IDEMPOTENCY_KEY_MAX)] = None,
 ) -> JSONResponse:
+    # Most claims never get here: entrypoints/claim_fast_path.py answers them (see there why)
+    # and hands this route only what FastAPI must answer (bad keys, invalid bodies).
+    return await submit_claim(request.app.state.claims, pool_id, body, idempotency_key)
+
+
+async def submit_claim(
+    claims: ClaimService, pool_id: str, body: ClaimCreate, idempotency_key: str | None
+) -> JSONResponse:
+    """A validated, authorized claim: decided, and its answer as a response (or a ProblemError)."""
     request_id = _request_id(body.request_id, idempotency_key)
     try:
         claim = new_claim(request_id, pool_id, body.email, body.source, "http")
     except InvalidClaimError as exc:
         raise ProblemError(422, "validation-error", str(exc)) from exc
-    claims: ClaimService = request.app.state.claims
     try:
         answer = await claims.submit(claim)
     except ClaimTimeoutError as exc:
