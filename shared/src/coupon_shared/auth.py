@@ -75,4 +75,5 @@ def require_role(*allowed: Role) -> Callable[[Request], Awaitable[str]]:
 
 
 AdminOnly = Annotated[str, Depends(require_role(Role.ADMIN))]
-AdminOrStorefront = Annotated[str, Depends(require_role(Role.ADMIN, Role.STOREFRONT))]
+ADMIN_OR_STOREFRONT = (Role.ADMIN, Role.STOREFRONT)
+AdminOrStorefront = Annotated[str, Depends(require_role(*ADMIN_OR_STOREFRONT))]
