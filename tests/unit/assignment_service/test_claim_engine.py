@@ -77,6 +77,18 @@ async def test_the_same_email_gets_the_same_coupon_again() -> None:
     assert second.outcome.request_id == "req-2"
 
 
+async def test_a_use_given_back_by_a_second_claim_of_one_email_serves_the_next_email_of_the_batch() -> None:
+    # req-1 and req-2 (one email) take uses 0 and 1, req-3 finds the queue empty. req-2 follows
+    # req-1 and gives use 1 back: req-3 must get it, not be told the pool is exhausted.
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon("TWICE", max_assignments=2)])
+    results = await engine_on(store).claim([request(1, "same@example.com"), request(2, "same@example.com"), request(3)])
+    outcomes = [r.outcome for r in results if isinstance(r, Answer)]
+    assert [type(o) for o in outcomes] == [Assignment, Assignment, Assignment]
+    assert [o.email for o in outcomes if isinstance(o, Assignment)] == ["same@example.com"] * 2 + ["user3@example.com"]
+    assert len(store.slots) == 2
+
+
 async def test_a_replay_gives_the_same_answer_and_publishes_nothing_new() -> None:
     store = FakeStore()
     store.add_pool(POOL, [Coupon("C1"), Coupon("C2")])

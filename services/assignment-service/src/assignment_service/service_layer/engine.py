@@ -224,6 +224,26 @@ class ClaimEngine:
 
     async def _settle(self, work: list[_Work], batch: _Batch) -> None:
         """Take the email guards, then the slots; a claim never takes a slot without holding its guard."""
+        ready: list[_Work] = []
+        exhausted: list[_Work] = []
+        followers: list[tuple[_Work, str | None]] = []
+        while work:
+            empty_handed, refilled = await self._guard_round(work, batch, ready, followers)
+            # A follower gives its use back: a claim of that pool that found the queue empty
+            # may take it (another email of the batch), so it is not told the pool is exhausted.
+            work = [w for w in empty_handed if w.request.pool_id in refilled]
+            exhausted += [w for w in empty_handed if w.request.pool_id not in refilled]
+        await self._exhausted(exhausted, batch)
+        await self._take_slots(ready, batch)
+        await self._follow(followers, batch)
+
+    async def _guard_round(
+        self, work: list[_Work], batch: _Batch, ready: list[_Work], followers: list[tuple[_Work, str | None]]
+    ) -> tuple[list[_Work], set[str]]:
+        """One insert of email guards: sorts ``work`` into ``ready`` (holds its guard) and ``followers``.
+
+        Returns the claims that found no use and no holder, and the pools followers gave uses back to.
+        """
         for w in work:
             if w.intent is None:
                 w.intent = await self._candidates.take(w.request.pool_id, batch.now)
@@ -235,21 +255,20 @@ class ClaimEngine:
         uncertain = [w for w in work if not w.fresh_guard]
         holders = await asyncio.gather(*(self._store.guard_holder(w.guard_id) for w in uncertain))
         held = dict(zip((w.request.request_id for w in uncertain), holders, strict=True))
-        ready: list[_Work] = []
-        exhausted: list[_Work] = []
-        followers: list[tuple[_Work, str | None]] = []
+        empty_handed: list[_Work] = []
+        refilled: set[str] = set()
         for w in work:
             holder = w.request.request_id if w.fresh_guard else held[w.request.request_id]
             if holder == w.request.request_id:
                 ready.append(w)
             elif holder is None and w.intent is None:
-                exhausted.append(w)
+                empty_handed.append(w)
             else:
+                if w.intent is not None:
+                    refilled.add(w.request.pool_id)
                 self._give_back(w.request.pool_id, w.intent)
                 followers.append((w, holder))
-        await self._exhausted(exhausted, batch)
-        await self._take_slots(ready, batch)
-        await self._follow(followers, batch)
+        return empty_handed, refilled
 
     async def _take_slots(self, ready: list[_Work], batch: _Batch) -> None:
         while ready:
