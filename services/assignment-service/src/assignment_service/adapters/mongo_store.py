@@ -85,7 +85,8 @@ class MongoClaimStore:
         if doc is None:
             return None
         outcome = await self._db[CLAIM_OUTCOMES].find_one({"_id": request_id})
-        later = [] if outcome is not None or doc.get("intent") is None else await self._later_intents(request_id)
+        # A claim stored without a use (its queue was empty) may still have recorded one later.
+        later = [] if outcome is not None else await self._later_intents(request_id)
         return documents.claim_from(doc, outcome, later)
 
     async def _later_intents(self, request_id: str) -> list[Document]:
