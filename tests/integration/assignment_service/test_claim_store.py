@@ -1,4 +1,4 @@
-"""The claim store on the real database: a stored claim reads back with its latest intent."""
+"""The claim store on the real database: a stored claim reads back with its latest attempt."""
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -26,3 +26,17 @@ async def test_a_claim_stored_without_a_use_reads_back_with_the_use_it_recorded_
     record = await store.get_claim(request.request_id)
     assert record is not None
     assert (record.intent, record.attempt) == (later, 1)
+
+
+async def test_an_attempt_that_found_no_use_reads_back_as_ran_dry(
+    mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    store = MongoClaimStore(mongo_client[db_name])
+    request = new_claim(random_request_id(), "p" * 32, random_email(), "test", "kafka")
+    tried = Candidate(Coupon("TAKEN"), 0)
+    assert await store.insert_claims([new_record(request, utc_now(), tried)]) == [True]
+    assert await store.add_intents([(request.request_id, 1, None)]) == [True]
+    assert await store.add_intents([(request.request_id, 1, Candidate(Coupon("OTHER"), 0))]) == [False]
+    record = await store.get_claim(request.request_id)
+    assert record is not None
+    assert (record.intent, record.attempt, record.ran_dry) == (None, 1, True)

@@ -63,7 +63,7 @@ class FakeStore:
         await asyncio.sleep(0)
         return self.claims.get(request_id)
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate | None]]) -> list[bool]:
         await asyncio.sleep(0)
         won = []
         for rid, attempt, candidate in intents:

@@ -202,6 +202,31 @@ async def test_a_crashed_claim_is_resumed_with_the_use_it_already_took() -> None
     assert [o.request_id for o in publisher.published] == ["req-1"]
 
 
+class CrashAfterPublish(FakePublisher):
+    """The outcome events go out, then the process dies before storing them."""
+
+    async def publish(self, outcomes: Sequence[Outcome]) -> None:
+        await super().publish(outcomes)
+        raise RuntimeError("killed after publishing")
+
+
+async def test_a_claim_published_as_exhausted_is_resumed_to_the_same_answer_by_a_process_with_uses() -> None:
+    # Process A finds the pool empty, publishes pool_exhausted and dies before storing it. The pool
+    # is restocked (or another replica's queue has uses); process B resumes the claim. Had A not
+    # recorded "no use" as the claim's attempt, B would assign a code: two outcome events for one request.
+    store = FakeStore()
+    store.add_pool(POOL)
+    crashed = CrashAfterPublish()
+    with pytest.raises(RuntimeError):
+        await engine_on(store, crashed).claim([request(1)])
+    store.add_pool(POOL, [Coupon("LATE")])
+    resumer = FakePublisher()
+    answer = await claim_one(engine_on(store, resumer, seed=1), request(1))
+    assert isinstance(answer.outcome, Rejection)
+    assert [(o.request_id, type(o)) for o in crashed.published + resumer.published] == [("req-1", Rejection)] * 2
+    assert store.slots == {}
+
+
 async def test_a_crashed_claim_whose_use_was_taken_by_another_takes_the_next() -> None:
     store = FakeStore()
     store.add_pool(POOL, [Coupon("C1"), Coupon("C2")])

@@ -31,8 +31,13 @@ def candidate_doc(candidate: Candidate) -> Doc:
     }
 
 
+def intent_doc(candidate: Candidate | None) -> Doc:
+    """A later attempt's document: the use it tries, or that it found none left."""
+    return {"no_use": True} if candidate is None else candidate_doc(candidate)
+
+
 def candidate_from(doc: Doc | None) -> Candidate | None:
-    if doc is None:
+    if doc is None or doc.get("no_use", False):
         return None
     return Candidate(coupon_from_stock({**doc, "_id": doc["code"]}), int(doc["n"]))
 

@@ -96,8 +96,8 @@ class MongoClaimStore:
             found.append(doc)
         return found
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
-        docs = [{"_id": documents.intent_id(rid, n), **documents.candidate_doc(c)} for rid, n, c in intents]
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate | None]]) -> list[bool]:
+        docs = [{"_id": documents.intent_id(rid, n), **documents.intent_doc(c)} for rid, n, c in intents]
         return await insert_new(self._db[CLAIM_INTENTS], docs)
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:

@@ -13,6 +13,8 @@ class ClaimRecord:
     ``intent`` is the coupon use the claim is about to take, written *before* the
     slot insert (attempt 0 with the claim, later attempts as their own inserts): a
     claim resumed after a crash retries that use instead of taking a second one.
+    A later attempt without a use is written before the claim is answered
+    ``pool_exhausted``, so a resume answers the same (``ran_dry``).
     ``outcome`` is stored once it is published; None means not finished.
     """
 
@@ -25,6 +27,11 @@ class ClaimRecord:
 
     def with_outcome(self, outcome: Outcome) -> "ClaimRecord":
         return replace(self, outcome=outcome)
+
+    @property
+    def ran_dry(self) -> bool:
+        """A later attempt recorded that no use was left: the claim is decided ``pool_exhausted``."""
+        return self.attempt > 0 and self.intent is None
 
     def is_old(self, now: datetime, seconds: float) -> bool:
         return (now - self.created_at).total_seconds() >= seconds

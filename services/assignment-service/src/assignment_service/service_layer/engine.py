@@ -207,11 +207,14 @@ class ClaimEngine:
                 batch.results[request.request_id] = conflict
             elif record.outcome is not None:
                 batch.answer(record.outcome, replayed=True)
-            elif self._may_resume(record, request, batch.now):
+            elif not self._may_resume(record, request, batch.now):
+                batch.results[request.request_id] = Deferred(request.request_id)
+            elif record.ran_dry:
+                # Decided exhausted (and maybe published) before a crash: the same answer again.
+                batch.answer(_reject(record.request, "pool_exhausted", "the pool has no coupon left"))
+            else:
                 self._owned.add(request.request_id)
                 resumable.append(_Work(record.request, record.intent, resumed=True, attempt=record.attempt))
-            else:
-                batch.results[request.request_id] = Deferred(request.request_id)
         return resumable
 
     def _may_resume(self, record: ClaimRecord, request: ClaimRequest, now: datetime) -> bool:
@@ -398,11 +401,26 @@ class ClaimEngine:
             self._candidates.queue(w.request.pool_id).drop(intent.coupon.code)
 
     async def _exhausted(self, work: list[_Work], batch: _Batch) -> None:
-        # Release guards before the rejections are published: a crash in between
-        # leaves a pending claim that a resume finishes, never an email blocked for
-        # good. Only the insert that created a guard releases it, so no one else's is lost.
-        await self._store.release_guards([w.guard_id for w in work if w.fresh_guard])
+        """Record each claim's attempt as finding no use, then answer it ``pool_exhausted``.
+
+        The record is an intent insert like any other: of two processes finishing one
+        claim (or a resume after this one published and died) only the one that records
+        the attempt decides it, so a claim told "exhausted" is never given a code later.
+        """
         for w in work:
+            w.attempt += 1
+        won = await self._store.add_intents([(w.request.request_id, w.attempt, None) for w in work])
+        decided = [w for w, created in zip(work, won, strict=True) if created]
+        for w, created in zip(work, won, strict=True):
+            if not created:
+                # Another process recorded this attempt and is finishing the claim: it decides.
+                self._owned.discard(w.request.request_id)
+                batch.results[w.request.request_id] = Deferred(w.request.request_id)
+        # Release guards before the rejections are published: a crash in between leaves a
+        # claim that a resume answers the same, with no email blocked for good. Only the
+        # insert that created a guard releases it, so no one else's is lost.
+        await self._store.release_guards([w.guard_id for w in decided if w.fresh_guard])
+        for w in decided:
             batch.answer(_reject(w.request, "pool_exhausted", "the pool has no coupon left"))
 
     async def _follow(self, followers: list[tuple[_Work, str | None]], batch: _Batch) -> None:

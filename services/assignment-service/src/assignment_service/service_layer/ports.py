@@ -33,8 +33,11 @@ class ClaimStore(Protocol):
 
     async def get_claim(self, request_id: str) -> ClaimRecord | None: ...
 
-    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate]]) -> list[bool]:
-        """(request_id, attempt, use) — recorded before the use is tried; False: another process recorded it."""
+    async def add_intents(self, intents: Sequence[tuple[str, int, Candidate | None]]) -> list[bool]:
+        """(request_id, attempt, use) — recorded before the use is tried; False: another process recorded it.
+
+        A use of None records that the attempt found none left: the claim is decided ``pool_exhausted``.
+        """
         ...
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
