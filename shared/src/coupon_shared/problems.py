@@ -82,8 +82,12 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(exc.status_code, slug, str(exc.detail), request.url.path, exc.headers)
 
 
+def unexpected_error_response(instance: str) -> JSONResponse:
+    return problem_response(500, "internal-error", "The server failed to handle the request", instance)
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(500, "internal-error", "The server failed to handle the request", request.url.path)
+    return unexpected_error_response(request.url.path)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

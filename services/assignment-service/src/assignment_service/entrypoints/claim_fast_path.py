@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assignment_service.entrypoints.http import IDEMPOTENCY_KEY_MAX, ClaimCreate, submit_claim
 from coupon_shared.auth import ADMIN_OR_STOREFRONT, ApiKeyAuthenticator, token_in
-from coupon_shared.problems import ProblemError, problem_response, response_to
+from coupon_shared.problems import ProblemError, response_to, unexpected_error_response
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class ClaimFastPath:
         except Exception:
             # As FastAPI's handler for the unexpected would: logged, and answered as a problem.
             log.exception("claim failed")
-            response = problem_response(500, "internal-error", "The server failed to handle the request", scope["path"])
+            response = unexpected_error_response(scope["path"])
         await response(scope, receive, send)
 
     @staticmethod
@@ -72,7 +72,7 @@ class ClaimFastPath:
 def _well_formed(body: bytes, content_type: bytes, key: bytes | None) -> ClaimCreate | None:
     if content_type.split(b";")[0].strip().lower() != b"application/json":
         return None
-    if key is not None and (not key or len(key.decode("latin-1")) > IDEMPOTENCY_KEY_MAX):
+    if key is not None and (not key or len(key) > IDEMPOTENCY_KEY_MAX):  # latin-1: a byte a character
         return None
     try:
         return ClaimCreate.model_validate_json(body)

@@ -410,15 +410,18 @@ class ClaimEngine:
         for w in work:
             w.attempt += 1
         won = await self._store.add_intents([(w.request.request_id, w.attempt, None) for w in work])
-        decided = [w for w, created in zip(work, won, strict=True) if created]
+        decided: list[_Work] = []
         for w, created in zip(work, won, strict=True):
-            if not created:
+            if created:
+                decided.append(w)
+            else:
                 # Another process recorded this attempt and is finishing the claim: it decides.
                 self._owned.discard(w.request.request_id)
                 batch.results[w.request.request_id] = Deferred(w.request.request_id)
-        # Release guards before the rejections are published: a crash in between leaves a
-        # claim that a resume answers the same, with no email blocked for good. Only the
-        # insert that created a guard releases it, so no one else's is lost.
+        # Released after the record (a process that lost it may be assigning a code under this
+        # guard) and before the rejections are published. A crash before the release leaves the
+        # email's guard held by a rejected claim (ARCHITECTURE.md). Only the insert that created
+        # a guard releases it, so no one else's is lost.
         await self._store.release_guards([w.guard_id for w in decided if w.fresh_guard])
         for w in decided:
             batch.answer(_reject(w.request, "pool_exhausted", "the pool has no coupon left"))
