@@ -5,6 +5,7 @@ MongoDB and FerretDB v1: an insert rejected by the unique ``_id`` index (E11000)
 ``insert_new`` turns a batch of inserts into "which of these were mine".
 """
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,23 @@ async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Mappi
                 raise
             created[error["index"]] = False
     return created
+
+
+async def insert_new_in_parts(
+    collection: AsyncCollection[Document], docs: Sequence[Mapping[str, Any]], *, part_size: int, parts: int
+) -> list[bool]:
+    """``insert_new`` of a large batch as up to ``parts`` concurrent inserts of at least ``part_size``.
+
+    One insert is translated and written by one FerretDB connection (one PostgreSQL backend),
+    which keeps one core busy while the other idles; parts written at once use both.
+    """
+    count = min(parts, len(docs) // part_size)
+    if count < 2:
+        return await insert_new(collection, docs)
+    size = -(-len(docs) // count)
+    chunks = [docs[start : start + size] for start in range(0, len(docs), size)]
+    created = await asyncio.gather(*(insert_new(collection, chunk) for chunk in chunks))
+    return [won for chunk in created for won in chunk]
 
 
 @dataclass(frozen=True)

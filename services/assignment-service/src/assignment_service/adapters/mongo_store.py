@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from pymongo import DeleteOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
@@ -20,7 +21,7 @@ from assignment_service.domain.claim import ClaimRecord
 from assignment_service.domain.journal import JournalBucket
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
-from coupon_shared.mongo import Document, insert_new
+from coupon_shared.mongo import Document, insert_new, insert_new_in_parts
 from coupon_shared.pool_gates import OPEN, POOL_GATES, settle_gate_in
 
 CLAIMS = "claims"
@@ -31,6 +32,10 @@ SLOTS = "slots"
 POOLS = "pools"
 # One small collection per time bucket (``claim_journal.<start>``): swept by streaming it, then dropped whole.
 JOURNAL_PREFIX = "claim_journal."
+# A Kafka batch (up to 1,000 claims) is written as up to four concurrent inserts of at least 250:
+# measured on FerretDB, 1,000 documents took 72-84 ms as one insert and 49-60 ms as four.
+PART_SIZE = 250
+PARTS = 4
 
 
 class MongoClaimStore:
@@ -78,7 +83,7 @@ class MongoClaimStore:
         return [documents.coupon_from_stock(doc) for doc in docs], ended
 
     async def insert_claims(self, records: Sequence[ClaimRecord]) -> list[bool]:
-        return await insert_new(self._db[CLAIMS], [documents.claim_doc(r) for r in records])
+        return await _insert(self._db[CLAIMS], [documents.claim_doc(r) for r in records])
 
     async def get_claim(self, request_id: str) -> ClaimRecord | None:
         doc = await self._db[CLAIMS].find_one({"_id": request_id})
@@ -98,14 +103,14 @@ class MongoClaimStore:
 
     async def add_intents(self, intents: Sequence[tuple[str, int, Candidate | None]]) -> list[bool]:
         docs = [{"_id": documents.intent_id(rid, n), **documents.intent_doc(c)} for rid, n, c in intents]
-        return await insert_new(self._db[CLAIM_INTENTS], docs)
+        return await _insert(self._db[CLAIM_INTENTS], docs)
 
     async def insert_outcomes(self, outcomes: Sequence[Outcome]) -> list[bool]:
         docs = [{"_id": o.request_id, **documents.outcome_doc(o)} for o in outcomes]
-        return await insert_new(self._db[CLAIM_OUTCOMES], docs)
+        return await _insert(self._db[CLAIM_OUTCOMES], docs)
 
     async def insert_guards(self, guards: Sequence[tuple[str, str]]) -> list[bool]:
-        return await insert_new(self._db[POOL_EMAILS], [{"_id": gid, "request_id": rid} for gid, rid in guards])
+        return await _insert(self._db[POOL_EMAILS], [{"_id": gid, "request_id": rid} for gid, rid in guards])
 
     async def guard_holder(self, guard_id: str) -> str | None:
         doc = await self._db[POOL_EMAILS].find_one({"_id": guard_id})
@@ -117,7 +122,7 @@ class MongoClaimStore:
 
     async def insert_slots(self, slots: Sequence[tuple[str, Assignment]]) -> list[bool]:
         docs = [{"_id": sid, **documents.assignment_doc(a)} for sid, a in slots]
-        return await insert_new(self._db[SLOTS], docs)
+        return await _insert(self._db[SLOTS], docs)
 
     async def get_slot(self, slot_id: str) -> SlotContent:
         doc = await self._db[SLOTS].find_one({"_id": slot_id})
@@ -204,3 +209,7 @@ _CURSOR_KILLED_BY_DROP = frozenset({43, 175, 237})  # CursorNotFound, QueryPlanK
 
 def _is_journal(name: str) -> bool:
     return name.startswith(JOURNAL_PREFIX) and name.removeprefix(JOURNAL_PREFIX).isdigit()
+
+
+async def _insert(collection: AsyncCollection[Document], docs: Sequence[Document]) -> list[bool]:
+    return await insert_new_in_parts(collection, docs, part_size=PART_SIZE, parts=PARTS)
