@@ -89,6 +89,24 @@ async def test_a_use_given_back_by_a_second_claim_of_one_email_serves_the_next_e
     assert len(store.slots) == 2
 
 
+async def test_a_use_given_back_by_a_claim_another_process_is_finishing_serves_a_claim_that_found_none() -> None:
+    # req-1 and req-2 lose their slots (C1, C2) to other requests. Retrying, req-1 takes C6, the
+    # last use, and req-2 finds none; then req-1 loses the record of its attempt to another
+    # process finishing it, and gives C6 back: req-2 must get it, not be told the pool is exhausted.
+    store = FakeStore()
+    store.add_pool(POOL, [Coupon(f"C{n}") for n in range(1, 7)])
+    for n in (1, 2):
+        store.slots[slot_id(POOL, f"C{n}", 0)] = assign(request(100 + n), Candidate(Coupon(f"C{n}"), 0), NOW)
+    store.intents.add(("req-1", 1))
+    engine = engine_on(store)
+    results = await engine.claim([request(n) for n in range(1, 6)])
+    assert isinstance(results[0], Deferred)
+    second = results[1]
+    assert isinstance(second, Answer)
+    assert isinstance(second.outcome, Assignment)
+    assert second.outcome.code == "C6"
+
+
 async def test_a_replay_gives_the_same_answer_and_publishes_nothing_new() -> None:
     store = FakeStore()
     store.add_pool(POOL, [Coupon("C1"), Coupon("C2")])

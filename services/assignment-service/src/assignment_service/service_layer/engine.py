@@ -320,26 +320,39 @@ class ClaimEngine:
         return again
 
     async def _with_intents(self, ready: list[_Work], batch: _Batch) -> list[_Work]:
-        """Give every claim a use to try, recorded before the try; no use left → exhausted."""
-        for w in ready:
-            if w.intent is None:
-                w.intent = await self._candidates.take(w.request.pool_id, batch.now)
-                w.intent_stored = False
-        await self._exhausted([w for w in ready if w.intent is None], batch)
-        ready = [w for w in ready if w.intent is not None]
-        fresh = [w for w in ready if not w.intent_stored]
-        for w in fresh:
-            w.attempt += 1
-            w.intent_stored = True
-        won = await self._store.add_intents([(w.request.request_id, w.attempt, w.intent) for w in fresh if w.intent])
-        for w, created in zip(fresh, won, strict=True):
-            if not created:
-                # Another process recorded this attempt and is finishing the claim: it alone picks the use.
-                self._give_back(w.request.pool_id, w.intent)
-                w.intent = None
-                self._owned.discard(w.request.request_id)
-                batch.results[w.request.request_id] = Deferred(w.request.request_id)
-        return [w for w in ready if w.intent is not None]
+        """Give every claim a use to try, recorded before the try; no use left → exhausted.
+
+        A claim whose record loses (another process is finishing it) gives its use back,
+        so claims of that pool that found none try again before they are told "exhausted".
+        """
+        recorded: list[_Work] = []
+        exhausted: list[_Work] = []
+        while ready:
+            for w in ready:
+                if w.intent is None:
+                    w.intent = await self._candidates.take(w.request.pool_id, batch.now)
+                    w.intent_stored = False
+            fresh = [w for w in ready if w.intent is not None and not w.intent_stored]
+            for w in fresh:
+                w.attempt += 1
+                w.intent_stored = True
+            won = await self._store.add_intents([(w.request.request_id, w.attempt, w.intent) for w in fresh])
+            refilled: set[str] = set()
+            for w, created in zip(fresh, won, strict=True):
+                if not created:
+                    # Another process recorded this attempt and is finishing the claim: it alone picks the use.
+                    refilled.add(w.request.pool_id)
+                    self._give_back(w.request.pool_id, w.intent)
+                    w.intent = None
+                    self._owned.discard(w.request.request_id)
+                    batch.results[w.request.request_id] = Deferred(w.request.request_id)
+            recorded += [w for w in ready if w.intent is not None]
+            empty_handed = [w for w in ready if w.intent is None and w.request.request_id not in batch.results]
+            # Each round is started by at least one claim deferred in the last, so the rounds end.
+            ready = [w for w in empty_handed if w.request.pool_id in refilled]
+            exhausted += [w for w in empty_handed if w.request.pool_id not in refilled]
+        await self._exhausted(exhausted, batch)
+        return recorded
 
     async def _through_gates(self, ready: list[_Work], batch: _Batch) -> list[_Work]:
         """Open each pool's gate before its first slot (slot-0 markers included); a closed one means deleted.
