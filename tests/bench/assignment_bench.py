@@ -6,9 +6,11 @@
 2. kafka: ``--kafka-claims`` ClaimRequested produced for one pool with as many codes, timed from the
    first produce to the last CouponAssigned consumed; RSS of the replica sampled over the run.
 3. http: ``--http-claims`` POST /claims from 64 concurrent clients (claims/s), then the same load
-   paced at half that rate for p50/p99 latency. ``--http-client wrk`` drives the same two phases
-   with wrk (Debian's ``wrk``; ``tests/bench/claims.lua``) for ``--wrk-seconds`` each: a C load
-   generator leaves the 2 cores to the service, where the Python client takes a share of them.
+   paced at half that rate for p50/p99 latency; ``--paced-rates 100,250,500`` adds p50/p99 and the
+   whole machine's busy share at each of those rates (``--paced-seconds`` each).
+   ``--http-client wrk`` drives the same two phases with wrk (Debian's ``wrk``;
+   ``tests/bench/claims.lua``) for ``--wrk-seconds`` each: a C load generator leaves the 2 cores
+   to the service, where the Python client takes a share of them.
 """
 
 import argparse
@@ -213,6 +215,7 @@ async def main(args: argparse.Namespace) -> None:
         elif args.http_claims:
             urls = [f"http://127.0.0.1:{p}" for p in ports]
             await _http_phase(mongo, db_name, urls, args.http_claims, [r.process.pid for r in replicas])
+            await _paced_rates(mongo, db_name, urls, [float(r) for r in args.paced_rates], args.paced_seconds)
         _print_load("end")
     finally:
         for each in replicas:
@@ -264,6 +267,26 @@ async def _http_phase(
     print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
 
 
+async def _paced_rates(
+    mongo: AsyncMongoClient[Document], db_name: str, urls: list[str], rates: list[float], seconds: float
+) -> None:
+    # Below full load a batch costs about the same whatever its size: the curve shows how busy
+    # the machine already is at a low rate, and where the p99 leaves the p50 behind.
+    counts = [max(64, int(rate * seconds)) for rate in rates]
+    warm_up = 64
+    pool_id = await seed_pool(mongo, db_name, [f"R{n:07d}" for n in range(warm_up + sum(counts))])
+    await http_load(urls, pool_id, warm_up, 64, None, "warm-")  # a new pool's first stock read and gate
+    for rate, count in zip(rates, counts, strict=True):
+        psutil.cpu_percent()  # starts the machine-wide measurement
+        latencies = sorted(await http_load(urls, pool_id, count, 64, rate, f"rate{rate:.0f}-"))
+        busy = psutil.cpu_percent()
+        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
+        print(
+            f"http: paced at {rate:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
+            f"machine {busy:.0f}% busy"
+        )
+
+
 async def _wrk_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, seconds: int, pid: int) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("--http-client wrk needs wrk (Debian: apt-get install wrk)")
@@ -285,4 +308,6 @@ if __name__ == "__main__":
     parser.add_argument("--http-client", choices=["python", "wrk"], default="python")
     parser.add_argument("--replicas", type=int, default=1, help="HTTP phase: clients spread over this many replicas")
     parser.add_argument("--wrk-seconds", type=int, default=10)
+    parser.add_argument("--paced-rates", type=lambda text: text.split(","), default=[], help="e.g. 100,250,500")
+    parser.add_argument("--paced-seconds", type=float, default=12.0)
     asyncio.run(main(parser.parse_args()))
