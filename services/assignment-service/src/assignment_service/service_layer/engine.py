@@ -211,7 +211,7 @@ class ClaimEngine:
                 batch.results[request.request_id] = Deferred(request.request_id)
             elif record.ran_dry:
                 # Decided exhausted (and maybe published) before a crash: the same answer again.
-                batch.answer(_reject(record.request, "pool_exhausted", "the pool has no coupon left"))
+                batch.answer(_no_coupon_left(record.request))
             else:
                 self._owned.add(request.request_id)
                 resumable.append(_Work(record.request, record.intent, resumed=True, attempt=record.attempt))
@@ -234,8 +234,8 @@ class ClaimEngine:
             empty_handed, refilled = await self._guard_round(work, batch, ready, followers)
             # A follower gives its use back: a claim of that pool that found the queue empty
             # may take it (another email of the batch), so it is not told the pool is exhausted.
-            work = [w for w in empty_handed if w.request.pool_id in refilled]
-            exhausted += [w for w in empty_handed if w.request.pool_id not in refilled]
+            work, dry = _split_refilled(empty_handed, refilled)
+            exhausted += dry
         await self._exhausted(exhausted, batch)
         await self._take_slots(ready, batch)
         await self._follow(followers, batch)
@@ -349,8 +349,8 @@ class ClaimEngine:
             recorded += [w for w in ready if w.intent is not None]
             empty_handed = [w for w in ready if w.intent is None and w.request.request_id not in batch.results]
             # Each round is started by at least one claim deferred in the last, so the rounds end.
-            ready = [w for w in empty_handed if w.request.pool_id in refilled]
-            exhausted += [w for w in empty_handed if w.request.pool_id not in refilled]
+            ready, dry = _split_refilled(empty_handed, refilled)
+            exhausted += dry
         await self._exhausted(exhausted, batch)
         return recorded
 
@@ -437,7 +437,7 @@ class ClaimEngine:
         # a guard releases it, so no one else's is lost.
         await self._store.release_guards([w.guard_id for w in decided if w.fresh_guard])
         for w in decided:
-            batch.answer(_reject(w.request, "pool_exhausted", "the pool has no coupon left"))
+            batch.answer(_no_coupon_left(w.request))
 
     async def _follow(self, followers: list[tuple[_Work, str | None]], batch: _Batch) -> None:
         """Each email is served by one holder: a follower gets the holder's coupon once it has one."""
@@ -448,7 +448,7 @@ class ClaimEngine:
                 answers.append((follow(held, w.request), True))
             elif isinstance(held, Rejection):
                 # The holder was rejected but kept the guard (it crashed mid-claim): nothing to give.
-                answers.append((_reject(w.request, "pool_exhausted", "the pool has no coupon left"), False))
+                answers.append((_no_coupon_left(w.request), False))
             else:
                 batch.results[w.request.request_id] = Deferred(w.request.request_id)
         for outcome, existing in answers:
@@ -482,3 +482,13 @@ def _own_assignment(content: SlotContent, request: ClaimRequest) -> Assignment |
 
 def _reject(request: ClaimRequest, reason: RejectionReason, detail: str) -> Rejection:
     return Rejection(request.request_id, request.pool_id, request.email, reason, detail)
+
+
+def _no_coupon_left(request: ClaimRequest) -> Rejection:
+    return _reject(request, "pool_exhausted", "the pool has no coupon left")
+
+
+def _split_refilled(empty_handed: list[_Work], refilled: set[str]) -> tuple[list[_Work], list[_Work]]:
+    """Claims that found no use: those of a pool a use was just given back to, and the rest (exhausted)."""
+    again = [w for w in empty_handed if w.request.pool_id in refilled]
+    return again, [w for w in empty_handed if w.request.pool_id not in refilled]
