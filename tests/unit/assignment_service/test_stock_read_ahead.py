@@ -58,3 +58,28 @@ async def test_takes_do_not_wait_for_the_read_ahead_and_an_empty_queue_waits_for
     taken.append(last)
     assert [c.coupon.code for c in taken] == [f"C{i:03d}" for i in range(11)]  # in stock order, none twice
     assert stock.most_at_once == 1
+
+
+class WholeStock:
+    """A pool's whole stock in one read: every pass returns every code (the stock is unfiltered)."""
+
+    def __init__(self, codes: int) -> None:
+        self.codes = [Coupon(f"C{i:03d}") for i in range(codes)]
+
+    async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
+        await asyncio.sleep(0)
+        return self.codes[:limit], len(self.codes) <= limit
+
+
+async def test_codes_skipped_after_a_pass_found_nothing_new_are_taken_before_the_pool_reads_as_dry() -> None:
+    # The clock stands still: within refill_interval of a pass that found nothing new, the pool
+    # is not read again — which must not hide the codes a skip_ahead forgot meanwhile.
+    stock = WholeStock(codes=10)
+    candidates = StockCandidates(stock, lambda: NOW, batch_size=20, refill_interval=1.0)  # type: ignore[arg-type]
+    taken = [await candidates.take(POOL, NOW)]
+    await asyncio.sleep(0.01)  # the read ahead ends: a pass with nothing new, the pool marked dry
+    taken.append(await candidates.take(POOL, NOW))
+    candidates.skip_ahead(POOL)
+    while (candidate := await candidates.take(POOL, NOW)) is not None:
+        taken.append(candidate)
+    assert sorted(c.coupon.code for c in taken if c is not None) == [c.code for c in stock.codes]

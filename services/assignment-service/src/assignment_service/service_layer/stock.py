@@ -66,6 +66,9 @@ class StockCandidates:
         """Another process is taking the uses at the front of this pool's queue: jump past them."""
         if self.queue(pool_id).skip_ahead(self._rng):
             self._skipped_this_pass.add(pool_id)
+            # A pass that found nothing new marks the pool dry even while its queue is full (the
+            # read ahead); the codes just skipped are in stock again, so the next take may read.
+            self._dry_since.pop(pool_id, None)
 
     def _may_read(self, pool_id: str) -> bool:
         dry_since = self._dry_since.get(pool_id)
