@@ -350,3 +350,33 @@ async def test_a_conflicting_body_under_a_key_does_not_orphan_the_keys_waiting_c
     assert isinstance(answer, Answer), "still this process's claim: finished at once, not after the resume age"
     assert isinstance(answer.outcome, Assignment)
     assert (answer.outcome.code, answer.existing) == ("C1", True)
+
+
+class ClaimInsertFailingOnce(FakeStore):
+    """The database goes away for one insert of claims (nothing of it written)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def insert_claims(self, records: Sequence[ClaimRecord]) -> list[bool]:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("database unreachable")
+        return await super().insert_claims(records)
+
+
+async def test_a_batch_that_failed_gives_back_the_uses_it_took() -> None:
+    store = ClaimInsertFailingOnce()
+    store.add_pool(POOL, [Coupon(f"C{n}") for n in range(3)])
+    engine = engine_on(store)
+    requests = [request(n) for n in range(3)]
+    with pytest.raises(ConnectionError):
+        await engine.claim(requests)
+    # Retried (a Kafka redelivery, an HTTP client asking again): every code is still this process's to try.
+    answers = await engine.claim(requests)
+    assert sorted(a.outcome.code for a in answers if isinstance(a, Answer) and isinstance(a.outcome, Assignment)) == [
+        "C0",
+        "C1",
+        "C2",
+    ]

@@ -81,6 +81,8 @@ class _Batch:
     results: dict[str, Result] = field(default_factory=dict)
     journaled: list[str] = field(default_factory=list)
     decided: list[Outcome] = field(default_factory=list)
+    # Every use the batch took from the candidate queues, given back if the batch fails.
+    taken: list[tuple[str, Candidate]] = field(default_factory=list)
 
     def answer(self, outcome: Outcome, *, replayed: bool = False, existing: bool = False) -> None:
         self.results[outcome.request_id] = Answer(outcome, replayed=replayed, existing=existing)
@@ -157,7 +159,14 @@ class ClaimEngine:
             async with self._lock:
                 now = self._clock()
                 batch = _Batch(now=now, bucket=bucket_of(now, self._bucket_seconds))
-                await self._decide(requests, batch)
+                try:
+                    await self._decide(requests, batch)
+                except BaseException:
+                    # A use taken is known to this process only: kept, it would be hidden from its
+                    # claims for good. Giving back one the batch did take costs a lost insert later.
+                    for pool_id, candidate in reversed(batch.taken):
+                        self._give_back(pool_id, candidate)
+                    raise
             await self._publisher.publish(batch.decided)
             if published is not None:
                 published(batch.results)
@@ -170,7 +179,7 @@ class ClaimEngine:
         # Kafka claims come back by redelivery; only HTTP claims need the journal to be finished after a crash.
         batch.journaled = [r.request_id for r in requests if r.origin == "http"]
         await self._store.open_claims(batch.bucket, batch.journaled)
-        records = [await self._new_record(request, batch.now) for request in requests]
+        records = [await self._new_record(request, batch) for request in requests]
         won = await self._store.insert_claims(records)
         work: list[_Work] = []
         repeats: list[ClaimRequest] = []
@@ -186,11 +195,17 @@ class ClaimEngine:
         work += await self._repeats(repeats, batch)
         await self._settle(work, batch)
 
-    async def _new_record(self, request: ClaimRequest, now: datetime) -> ClaimRecord:
+    async def _new_record(self, request: ClaimRequest, batch: _Batch) -> ClaimRecord:
         if not await self._store.pool_exists(request.pool_id):
-            record = new_record(request, now, None)
+            record = new_record(request, batch.now, None)
             return record.with_outcome(_reject(request, "pool_not_found", "no such pool"))
-        return new_record(request, now, await self._candidates.take(request.pool_id, now))
+        return new_record(request, batch.now, await self._take(request.pool_id, batch))
+
+    async def _take(self, pool_id: str, batch: _Batch) -> Candidate | None:
+        candidate = await self._candidates.take(pool_id, batch.now)
+        if candidate is not None:
+            batch.taken.append((pool_id, candidate))
+        return candidate
 
     def _give_back(self, pool_id: str, candidate: Candidate | None) -> None:
         if candidate is not None:
@@ -249,7 +264,7 @@ class ClaimEngine:
         """
         for w in work:
             if w.intent is None:
-                w.intent = await self._candidates.take(w.request.pool_id, batch.now)
+                w.intent = await self._take(w.request.pool_id, batch)
                 w.intent_stored = w.intent is None
         hopeful = [w for w in work if w.intent is not None]
         won = await self._store.insert_guards([(w.guard_id, w.request.request_id) for w in hopeful])
@@ -330,7 +345,7 @@ class ClaimEngine:
         while ready:
             for w in ready:
                 if w.intent is None:
-                    w.intent = await self._candidates.take(w.request.pool_id, batch.now)
+                    w.intent = await self._take(w.request.pool_id, batch)
                     w.intent_stored = False
             fresh = [w for w in ready if w.intent is not None and not w.intent_stored]
             for w in fresh:
