@@ -108,14 +108,14 @@ class ClaimService:
         for w in batch:
             waiting.setdefault(w.request.request_id, w)
 
-        def answer_published(results: Mapping[str, Result]) -> None:
-            # Answered once published; storing the outcomes need not hold the client up.
+        def answer_decided(results: Mapping[str, Result]) -> None:
+            # Answered once decided: publishing and storing the outcomes need not hold the client up.
             for request_id, result in results.items():
                 if _final(result) and (w := waiting.get(request_id)) and not w.future.done():
                     w.future.set_result(result)
 
         try:
-            results = await self._engine.claim([w.request for w in batch], answer_published)
+            results = await self._engine.claim([w.request for w in batch], answer_decided)
         except Exception as exc:
             log.exception("claim batch failed")
             for w in batch:

@@ -121,14 +121,17 @@ class ClaimEngine:
         self._busy: set[str] = set()
 
     async def claim(
-        self, requests: Sequence[ClaimRequest], published: Callable[[Mapping[str, Result]], None] | None = None
+        self, requests: Sequence[ClaimRequest], decided: Callable[[Mapping[str, Result]], None] | None = None
     ) -> list[Result]:
         """Decide, publish and store the outcome of every request; answers in request order.
 
-        ``published`` hears each batch's results once its outcomes are published, before
-        they are stored: an HTTP client need not wait for that last round trip. A repeat
-        meanwhile waits (the request is busy), and after a crash it is resumed to the
-        same outcome and event, so an answer given early is never contradicted.
+        ``decided`` hears each batch's results once they are decided, before they are
+        published and stored: an HTTP client need not wait for those round trips. Every
+        such answer is already in the store (the slot won, the attempt that found no use,
+        the email's guard), a repeat meanwhile waits (the request is busy), and after a
+        crash the claim is resumed — by the journal's janitor if its client never asks
+        again — to the same outcome and event. So an answer given early is never
+        contradicted, and its event is still published once.
         """
         results: list[Result | None] = [None] * len(requests)
         remaining = list(enumerate(requests))
@@ -144,14 +147,14 @@ class ClaimEngine:
                 else:
                     mine.append((position, request))
             if mine:
-                batch = await self._run([request for _, request in mine], published)
+                batch = await self._run([request for _, request in mine], decided)
                 for position, request in mine:
                     results[position] = batch.results[request.request_id]
             remaining = [(p, r) for p, r in remaining if results[p] is None]
         return [result for result in results if result is not None]
 
     async def _run(
-        self, requests: list[ClaimRequest], published: Callable[[Mapping[str, Result]], None] | None
+        self, requests: list[ClaimRequest], decided: Callable[[Mapping[str, Result]], None] | None
     ) -> _Batch:
         taken = {request.request_id for request in requests}
         self._busy |= taken
@@ -167,9 +170,9 @@ class ClaimEngine:
                     for pool_id, candidate in reversed(batch.taken):
                         self._give_back(pool_id, candidate)
                     raise
+            if decided is not None:
+                decided(batch.results)
             await self._publisher.publish(batch.decided)
-            if published is not None:
-                published(batch.results)
             await self._store_outcomes(batch)
         finally:
             self._busy -= taken
