@@ -6,6 +6,8 @@ dry and emits a `depleted` PoolAlert.
 """
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -83,10 +85,9 @@ async def test_one_coupon_flows_from_http_through_kafka_to_a_depleted_alert(
         await wait_for_history(client, system, pool_id, email)
 
         # The dashboard reads the alert service's forecast through pool-service, same origin.
-        forecast = await client.get(f"{system.pool_url}/v1/pools/{pool_id}/forecast", headers=system.admin())
-        assert forecast.status_code == 200, forecast.text
-        assert forecast.json()["active"] == 0
-        assert [alert["kind"] for alert in forecast.json()["alerts"]] == ["depleted"]
+        forecast = await wait_for_forecast(client, system, pool_id, lambda f: bool(f["alerts"]))
+        assert forecast["active"] == 0
+        assert [alert["kind"] for alert in forecast["alerts"]] == ["depleted"]
 
 
 async def wait_for_history(client: httpx.AsyncClient, system: RunningSystem, pool_id: str, email: str) -> None:
@@ -99,3 +100,18 @@ async def wait_for_history(client: httpx.AsyncClient, system: RunningSystem, poo
             return
         await asyncio.sleep(0.2)
     raise AssertionError(f"the assignment never reached pool-service's history:\n{system.processes['pool'].log_tail()}")
+
+
+async def wait_for_forecast(
+    client: httpx.AsyncClient, system: RunningSystem, pool_id: str, ready: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """The forecast once ``ready`` holds: alert-service lists an alert once its own consumer of
+    coupon.alerts has read it, which may be a moment after the test's probe did."""
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        response = await client.get(f"{system.pool_url}/v1/pools/{pool_id}/forecast", headers=system.admin())
+        assert response.status_code == 200, response.text
+        forecast: dict[str, Any] = response.json()
+        if ready(forecast) or asyncio.get_running_loop().time() > deadline:
+            return forecast
+        await asyncio.sleep(0.2)
