@@ -261,9 +261,7 @@ async def _http_phase(
     over = f" over {len(urls)} replicas" if len(urls) > 1 else ""
     print(f"http: {claims:,} claims with 64 clients{over} at {rate:,.0f} claims/s")
     print(f"http: replica CPU {sum(cpu.ms_per(claims) for cpu in cpus):.2f} ms per claim")
-    paced = await http_load(urls, pool_id, claims, 64, rate / 2, "paced")
-    paced.sort()
-    p50, p99 = paced[len(paced) // 2], paced[int(len(paced) * 0.99) - 1]
+    p50, p99 = _p50_p99(await http_load(urls, pool_id, claims, 64, rate / 2, "paced"))
     print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
 
 
@@ -278,13 +276,17 @@ async def _paced_rates(
     await http_load(urls, pool_id, warm_up, 64, None, "warm-")  # a new pool's first stock read and gate
     for rate, count in zip(rates, counts, strict=True):
         psutil.cpu_percent()  # starts the machine-wide measurement
-        latencies = sorted(await http_load(urls, pool_id, count, 64, rate, f"rate{rate:.0f}-"))
+        p50, p99 = _p50_p99(await http_load(urls, pool_id, count, 64, rate, f"rate{rate:.0f}-"))
         busy = psutil.cpu_percent()
-        p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
         print(
             f"http: paced at {rate:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
             f"machine {busy:.0f}% busy"
         )
+
+
+def _p50_p99(latencies: list[float]) -> tuple[float, float]:
+    ordered = sorted(latencies)
+    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.99) - 1]
 
 
 async def _wrk_phase(mongo: AsyncMongoClient[Document], db_name: str, url: str, seconds: int, pid: int) -> None:

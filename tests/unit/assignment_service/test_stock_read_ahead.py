@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from assignment_service.domain.model import Coupon
 from assignment_service.service_layer.stock import StockCandidates
+from tests.unit.assignment_service.fakes import FakeStore
 
 NOW = datetime(2026, 11, 24, tzinfo=UTC)
 POOL = "r" * 32
@@ -60,26 +61,17 @@ async def test_takes_do_not_wait_for_the_read_ahead_and_an_empty_queue_waits_for
     assert stock.most_at_once == 1
 
 
-class WholeStock:
-    """A pool's whole stock in one read: every pass returns every code (the stock is unfiltered)."""
-
-    def __init__(self, codes: int) -> None:
-        self.codes = [Coupon(f"C{i:03d}") for i in range(codes)]
-
-    async def read_stock(self, pool_id: str, limit: int) -> tuple[list[Coupon], bool]:
-        await asyncio.sleep(0)
-        return self.codes[:limit], len(self.codes) <= limit
-
-
 async def test_codes_skipped_after_a_pass_found_nothing_new_are_taken_before_the_pool_reads_as_dry() -> None:
     # The clock stands still: within refill_interval of a pass that found nothing new, the pool
     # is not read again — which must not hide the codes a skip_ahead forgot meanwhile.
-    stock = WholeStock(codes=10)
-    candidates = StockCandidates(stock, lambda: NOW, batch_size=20, refill_interval=1.0)  # type: ignore[arg-type]
+    codes = [f"C{i:03d}" for i in range(10)]
+    stock = FakeStore()  # every pass returns the whole stock, as the unfiltered read does
+    stock.add_pool(POOL, [Coupon(code) for code in codes])
+    candidates = StockCandidates(stock, lambda: NOW, batch_size=20, refill_interval=1.0)
     taken = [await candidates.take(POOL, NOW)]
     await asyncio.sleep(0.01)  # the read ahead ends: a pass with nothing new, the pool marked dry
     taken.append(await candidates.take(POOL, NOW))
     candidates.skip_ahead(POOL)
     while (candidate := await candidates.take(POOL, NOW)) is not None:
         taken.append(candidate)
-    assert sorted(c.coupon.code for c in taken if c is not None) == [c.code for c in stock.codes]
+    assert sorted(c.coupon.code for c in taken if c is not None) == codes
