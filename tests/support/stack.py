@@ -25,8 +25,17 @@ def mongo_url() -> str:
     return _required("MONGO_URL")
 
 
+# Ports this process handed out: callers often take several before starting anything, and the
+# kernel may offer a port just closed again (CI once gave pool- and assignment-service one port).
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing listens on now, and never one this process handed out before."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
