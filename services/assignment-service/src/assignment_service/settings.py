@@ -10,8 +10,8 @@ class Settings(ServiceSettings):
 
     http_port: int = 8001
     consumer_group: str = "assignment-service"
-    # HTTP claims wait this long for company before a batch is decided.
-    batch_window_ms: float = 2.0
+    # HTTP claim batches start at least this far apart (a claim after a pause is decided at once).
+    batch_window_ms: float = 5.0
     max_batch: int = 1000
     # Stock documents read per step of a pass over a pool's stock.
     stock_batch: int = 2000
