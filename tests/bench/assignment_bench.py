@@ -7,7 +7,9 @@
    first produce to the last CouponAssigned consumed; RSS of the replica sampled over the run.
 3. http: ``--http-claims`` POST /claims from 64 concurrent clients (claims/s), then the same load
    paced at half that rate for p50/p99 latency; ``--paced-rates 100,250,500`` adds p50/p99 and the
-   whole machine's busy share at each of those rates (``--paced-seconds`` each).
+   whole machine's busy share at each of those rates (``--paced-seconds`` each); each paced phase
+   also prints the CPU its kinds of process used (replica, ferretdb, postgres, java = the broker,
+   bench = this process, other), in % of one core.
    ``--http-client wrk`` drives the same two phases with wrk (Debian's ``wrk``;
    ``tests/bench/claims.lua``) for ``--wrk-seconds`` each: a C load generator leaves the 2 cores
    to the service, where the Python client takes a share of them.
@@ -68,6 +70,44 @@ class RssSampler:
         while not self._stop.is_set():
             self.samples.append(self._process.memory_info().rss / 2**20)
             self._stop.wait(0.5)
+
+
+class CpuShares:
+    """CPU (% of one core) each kind of process used since this was made: who keeps the machine busy.
+
+    Counted per process: one that ended meanwhile (a PostgreSQL backend) drops out of both ends.
+    """
+
+    def __init__(self, replica_pids: list[int]) -> None:
+        self._replicas = set(replica_pids)
+        self._start = self._used()
+        self._started = time.perf_counter()
+
+    def _kind(self, process: psutil.Process) -> str:
+        if process.pid in self._replicas:
+            return "replica"
+        if process.pid == os.getpid():
+            return "bench"
+        name = str(process.name())
+        return name if name in ("postgres", "ferretdb", "java") else "other"
+
+    def _used(self) -> dict[int, tuple[str, float]]:
+        used: dict[int, tuple[str, float]] = {}
+        for process in psutil.process_iter():
+            try:
+                times = process.cpu_times()
+                used[process.pid] = (self._kind(process), times.user + times.system)
+            except psutil.Error:  # ended meanwhile
+                continue
+        return used
+
+    def summary(self) -> str:
+        elapsed = time.perf_counter() - self._started
+        shares: dict[str, float] = {}
+        for pid, (kind, used) in self._used().items():
+            _, before = self._start.get(pid, (kind, 0.0))
+            shares[kind] = shares.get(kind, 0.0) + (used - before) * 100 / elapsed
+        return ", ".join(f"{kind} {share:.0f}" for kind, share in sorted(shares.items(), key=lambda kv: -kv[1]))
 
 
 class CpuMeter:
@@ -215,7 +255,8 @@ async def main(args: argparse.Namespace) -> None:
         elif args.http_claims:
             urls = [f"http://127.0.0.1:{p}" for p in ports]
             await _http_phase(mongo, db_name, urls, args.http_claims, [r.process.pid for r in replicas])
-            await _paced_rates(mongo, db_name, urls, [float(r) for r in args.paced_rates], args.paced_seconds)
+            pids = [r.process.pid for r in replicas]
+            await _paced_rates(mongo, db_name, urls, pids, [float(r) for r in args.paced_rates], args.paced_seconds)
         _print_load("end")
     finally:
         for each in replicas:
@@ -261,12 +302,19 @@ async def _http_phase(
     over = f" over {len(urls)} replicas" if len(urls) > 1 else ""
     print(f"http: {claims:,} claims with 64 clients{over} at {rate:,.0f} claims/s")
     print(f"http: replica CPU {sum(cpu.ms_per(claims) for cpu in cpus):.2f} ms per claim")
+    shares = CpuShares(pids)
     p50, p99 = _p50_p99(await http_load(urls, pool_id, claims, 64, rate / 2, "paced"))
     print(f"http: at {rate / 2:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
+    print(f"http: meanwhile % of one core: {shares.summary()}")
 
 
 async def _paced_rates(
-    mongo: AsyncMongoClient[Document], db_name: str, urls: list[str], rates: list[float], seconds: float
+    mongo: AsyncMongoClient[Document],
+    db_name: str,
+    urls: list[str],
+    pids: list[int],
+    rates: list[float],
+    seconds: float,
 ) -> None:
     # Below full load a batch costs about the same whatever its size: the curve shows how busy
     # the machine already is at a low rate, and where the p99 leaves the p50 behind.
@@ -276,11 +324,12 @@ async def _paced_rates(
     await http_load(urls, pool_id, warm_up, 64, None, "warm-")  # a new pool's first stock read and gate
     for rate, count in zip(rates, counts, strict=True):
         psutil.cpu_percent()  # starts the machine-wide measurement
+        shares = CpuShares(pids)
         p50, p99 = _p50_p99(await http_load(urls, pool_id, count, 64, rate, f"rate{rate:.0f}-"))
         busy = psutil.cpu_percent()
         print(
             f"http: paced at {rate:,.0f} claims/s p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
-            f"machine {busy:.0f}% busy"
+            f"machine {busy:.0f}% busy (% of one core: {shares.summary()})"
         )
 
 
