@@ -3,7 +3,8 @@ and batches start at least the window apart."""
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from assignment_service.domain.claim import Answer, ClaimRecord, Result
@@ -40,9 +41,26 @@ def _service(store: RecordingStore, batch_window: float) -> ClaimService:
     return ClaimService(engine, publisher, batch_window=batch_window)
 
 
+@asynccontextmanager
+async def _batching(service: ClaimService) -> AsyncIterator[None]:
+    batcher = asyncio.create_task(service.run_batcher())
+    try:
+        yield
+    finally:
+        batcher.cancel()
+        await asyncio.gather(batcher, return_exceptions=True)
+
+
 def _submit(service: ClaimService, n: int) -> "asyncio.Task[Result]":
     claim = new_claim(f"req-{n}", POOL, f"e{n}@example.com", "test", "http")
     return asyncio.create_task(service.submit(claim))
+
+
+async def _two_claims_50_ms_apart(service: ClaimService) -> list["asyncio.Task[Result]"]:
+    later = [_submit(service, 2)]
+    await asyncio.sleep(0.05)
+    later.append(_submit(service, 3))
+    return later
 
 
 def _assigned(results: Sequence[Result]) -> set[str]:
@@ -52,42 +70,30 @@ def _assigned(results: Sequence[Result]) -> set[str]:
 async def test_claims_arriving_while_a_batch_decides_are_decided_together_in_the_next() -> None:
     store = RecordingStore()
     service = _service(store, batch_window=0.0)
-    batcher = asyncio.create_task(service.run_batcher())
-    try:
+    async with _batching(service):
         first = _submit(service, 1)
         await asyncio.sleep(0.05)  # the first batch is deciding, held in its claims insert
-        later = [_submit(service, 2)]
-        await asyncio.sleep(0.05)
-        later.append(_submit(service, 3))
+        later = await _two_claims_50_ms_apart(service)
         await asyncio.sleep(0.05)
         store.first_goes_on.set()
         results = await asyncio.wait_for(asyncio.gather(first, *later), timeout=5)
-        # Formed as soon as a place was free, the second batch would hold req-2 alone and wait
-        # for the lock while req-3 queued for a third.
-        assert store.batch_sizes == [1, 2]
-        assert len(_assigned(results)) == 3
-    finally:
-        batcher.cancel()
-        await asyncio.gather(batcher, return_exceptions=True)
+    # Formed as soon as a place was free, the second batch would hold req-2 alone and wait
+    # for the lock while req-3 queued for a third.
+    assert store.batch_sizes == [1, 2]
+    assert len(_assigned(results)) == 3
 
 
 async def test_a_claim_after_a_pause_is_decided_at_once_and_the_next_wait_for_the_window() -> None:
     store = RecordingStore()
     store.first_goes_on.set()
     service = _service(store, batch_window=0.5)
-    batcher = asyncio.create_task(service.run_batcher())
-    try:
+    async with _batching(service):
         first = _submit(service, 1)
         await asyncio.sleep(0.05)
         # Not held for the window: decided alone, before the next claims come.
         assert store.batch_sizes == [1]
-        later = [_submit(service, 2)]
-        await asyncio.sleep(0.05)
-        later.append(_submit(service, 3))
+        later = await _two_claims_50_ms_apart(service)
         results = await asyncio.wait_for(asyncio.gather(first, *later), timeout=5)
-        # Both came within the window after the first batch started: one batch.
-        assert store.batch_sizes == [1, 2]
-        assert len(_assigned(results)) == 3
-    finally:
-        batcher.cancel()
-        await asyncio.gather(batcher, return_exceptions=True)
+    # Both came within the window after the first batch started: one batch.
+    assert store.batch_sizes == [1, 2]
+    assert len(_assigned(results)) == 3
