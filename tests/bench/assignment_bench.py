@@ -254,8 +254,8 @@ async def main(args: argparse.Namespace) -> None:
             await _wrk_phase(mongo, db_name, f"http://127.0.0.1:{port}", args.wrk_seconds, replica.process.pid)
         elif args.http_claims:
             urls = [f"http://127.0.0.1:{p}" for p in ports]
-            await _http_phase(mongo, db_name, urls, args.http_claims, [r.process.pid for r in replicas])
             pids = [r.process.pid for r in replicas]
+            await _http_phase(mongo, db_name, urls, args.http_claims, pids)
             await _paced_rates(mongo, db_name, urls, pids, [float(r) for r in args.paced_rates], args.paced_seconds)
         _print_load("end")
     finally:
