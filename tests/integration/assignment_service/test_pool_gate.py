@@ -33,7 +33,7 @@ class ListPublisher:
 
 def engine_on(store: MongoClaimStore) -> ClaimEngine:
     clock = utc_now
-    candidates = StockCandidates(store, clock, batch_size=10, refill_interval=0.0, rng=random.Random(0))
+    candidates = StockCandidates(store, clock, read_size=10, refill_interval=0.0, rng=random.Random(0))
     return ClaimEngine(store, ListPublisher(), candidates, clock)
 
 

@@ -31,7 +31,7 @@ POOL = "a" * 32
 
 def engine_on(store: FakeStore, publisher: FakePublisher | None = None, seed: int = 0) -> ClaimEngine:
     clock = lambda: NOW  # noqa: E731
-    candidates = StockCandidates(store, clock, batch_size=3, refill_interval=0.0, rng=random.Random(seed))
+    candidates = StockCandidates(store, clock, read_size=3, refill_interval=0.0, rng=random.Random(seed))
     return ClaimEngine(store, publisher or FakePublisher(), candidates, clock, resume_after=10.0)
 
 

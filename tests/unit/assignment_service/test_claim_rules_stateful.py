@@ -40,7 +40,7 @@ class ClaimRules(RuleBasedStateMachine):
 
     def _engine(self, publisher: FakePublisher, seed: int) -> ClaimEngine:
         clock = lambda: NOW  # noqa: E731
-        candidates = StockCandidates(self.store, clock, batch_size=2, refill_interval=0.0, rng=random.Random(seed))
+        candidates = StockCandidates(self.store, clock, read_size=2, refill_interval=0.0, rng=random.Random(seed))
         return ClaimEngine(self.store, publisher, candidates, clock)
 
     def teardown(self) -> None:

@@ -57,7 +57,7 @@ def replica(store: CountingStore, publisher: FakePublisher, seed: int) -> tuple[
     candidates = StockCandidates(
         OwnCursor(store),  # type: ignore[arg-type]
         clock,
-        batch_size=100,
+        read_size=100,
         # The service's default; the clock stands still, so every re-read falls within it.
         # (At 0.0 these tests missed codes a skip hid behind a pool marked dry: session 9.)
         refill_interval=1.0,
@@ -131,7 +131,7 @@ class SkipThreeQuarters(random.Random):
 
 async def test_a_pass_that_adds_nothing_after_a_skip_is_not_the_end_of_the_pool() -> None:
     stock = StaticStock([f"C{n}" for n in range(6)])
-    candidates = StockCandidates(stock, lambda: NOW, batch_size=3, refill_interval=0.0, rng=SkipThreeQuarters())  # type: ignore[arg-type]
+    candidates = StockCandidates(stock, lambda: NOW, read_size=3, refill_interval=0.0, rng=SkipThreeQuarters())  # type: ignore[arg-type]
     first_pass = [await candidates.take(POOL, NOW) for _ in range(6)]
     assert [c.coupon.code for c in first_pass if c] == [f"C{n}" for n in range(6)]
     # Two new codes, read first in the next pass; the queue skips one of them.

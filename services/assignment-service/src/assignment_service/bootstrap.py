@@ -56,7 +56,7 @@ def build(settings: Settings) -> Components:
     publisher: OutcomePublisher = KafkaOutcomePublisher(producer)
     if settings.test_crash_before_publish_email:
         publisher = CrashBeforePublish(publisher, settings.test_crash_before_publish_email)
-    candidates = StockCandidates(store, millisecond_now, batch_size=settings.stock_batch)
+    candidates = StockCandidates(store, millisecond_now, read_size=settings.stock_batch, keep_queued=settings.max_batch)
     engine = ClaimEngine(
         store,
         publisher,

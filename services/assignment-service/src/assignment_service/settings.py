@@ -13,8 +13,9 @@ class Settings(ServiceSettings):
     # HTTP claim batches start at least this far apart (a claim after a pause is decided at once).
     batch_window_ms: float = 5.0
     max_batch: int = 1000
-    # Stock documents read per step of a pass over a pool's stock.
-    stock_batch: int = 2000
+    # Stock documents read per step of a pass over a pool's stock; a pool's queue is read ahead
+    # to MAX_BATCH uses, in steps this small (short reads delay the claims deciding less).
+    stock_batch: int = 500
     # A pending claim older than this may be finished by any replica (its owner died).
     resume_after_seconds: float = 10.0
     # HTTP claims are journaled in buckets this long; the janitor sweeps a bucket once it is
