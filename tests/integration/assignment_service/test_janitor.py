@@ -4,6 +4,7 @@ the client was given."""
 
 import asyncio
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from pymongo import AsyncMongoClient
 
 from assignment_service.adapters.crash_hook import CRASH_EXIT_CODE
 from assignment_service.adapters.mongo_store import JOURNAL_PREFIX, MongoClaimStore, read_unless_dropped
+from assignment_service.domain.journal import JournalKey
 from coupon_shared.events import CouponAssigned, InvalidEventError, parse_event
 from coupon_shared.mongo import Document
 from coupon_shared.topics import ASSIGNED, CLAIM_REJECTED
@@ -93,20 +95,41 @@ async def test_a_journal_bucket_dropped_between_two_reads_counts_as_swept(
     assert len(await read_unless_dropped(intact.find({}, batch_size=2)) or []) == 5
 
 
-async def test_the_journal_keeps_one_entry_per_batch_and_still_reads_one_request_entries(
+async def test_each_process_journals_one_entry_per_batch_in_its_own_bucket(
     mongo_client: AsyncMongoClient[Document], db_name: str
 ) -> None:
     store = MongoClaimStore(mongo_client[db_name])
     bucket = 1_800_000_000 + uuid.uuid4().int % 1_000_000
-    await store.open_claims(bucket, ["r1", "r2", "r3"])
-    await store.open_claims(bucket, ["r4"])
-    await store.open_claims(bucket, [])
-    await store.close_claims(bucket, ["r1", "r3"])
-    # An entry in the form written before session 6 (one request, named in the _id).
-    await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}"].insert_one({"_id": "open|r5"})
+    mine, theirs = JournalKey(bucket, "a1"), JournalKey(bucket, "b2")
+    await store.open_claims(mine, ["r1", "r2", "r3"])
+    await store.open_claims(mine, ["r4"])
+    await store.open_claims(mine, [])
+    await store.open_claims(theirs, ["r5"])
 
-    assert await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}"].count_documents({}) == 4
-    journal = await store.read_journal(bucket)
-    assert journal.opened == {"r1", "r2", "r3", "r4", "r5"}
-    assert journal.closed == {"r1", "r3"}
-    assert journal.unfinished() == ["r2", "r4", "r5"]
+    assert await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}.a1"].count_documents({}) == 2
+    assert {mine, theirs} <= set(await store.journal_buckets())
+    assert (await store.read_journal(mine)).unfinished() == ["r1", "r2", "r3", "r4"]
+    await store.drop_journal(mine)
+    assert mine not in await store.journal_buckets()
+    assert (await store.read_journal(theirs)).unfinished() == ["r5"]
+
+
+async def test_a_shared_bucket_of_an_older_replica_is_still_swept(
+    mongo_client: AsyncMongoClient[Document], db_name: str
+) -> None:
+    """A replica of the version before session 11 (a rolling upgrade) journaled in a shared bucket."""
+    store = MongoClaimStore(mongo_client[db_name])
+    bucket = 1_800_000_000 + uuid.uuid4().int % 1_000_000
+    await mongo_client[db_name][f"{JOURNAL_PREFIX}{bucket}"].insert_many(
+        [
+            {"_id": "open|x1", "ids": ["r1", "r2", "r3"]},
+            {"_id": "done|x2", "ids": ["r1", "r3"]},
+            {"_id": "open|r4"},  # one request's entry, as before session 6
+        ]
+    )
+    legacy = JournalKey(bucket, "")
+    assert legacy in await store.journal_buckets()
+    assert (await store.read_journal(legacy)).unfinished() == ["r2", "r4"]
+    assert await store.lease_journal(legacy, 0, datetime.now(UTC))
+    await store.drop_journal(legacy)
+    assert legacy not in await store.journal_buckets()

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from assignment_service.domain.claim import ClaimRecord
-from assignment_service.domain.journal import JournalBucket
+from assignment_service.domain.journal import JournalBucket, JournalKey
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
 
@@ -21,8 +21,9 @@ class FakeStore:
         self.guards: dict[str, str] = {}
         self.slots: dict[str, Assignment | str] = {}
         self.intents: set[tuple[str, int]] = set()
-        # bucket → journal entries ("open|rid", "done|rid", "lease|n" → lease end)
-        self.journal: dict[int, dict[str, datetime | None]] = {}
+        # bucket → journal entries ("open|rid", "lease|n" → lease end)
+        self.journal: dict[JournalKey, dict[str, datetime | None]] = {}
+        self.journal_reads = 0
         # pool_id → "open" | "closed": the pool gate, settled by the first insert for good
         self.gates: dict[str, str] = {}
 
@@ -125,38 +126,34 @@ class FakeStore:
             self.slots.setdefault(sid, FIRST_USE)
         return won
 
-    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
+    async def open_claims(self, key: JournalKey, request_ids: Sequence[str]) -> None:
         await asyncio.sleep(0)
         for rid in request_ids:
-            self.journal.setdefault(bucket, {}).setdefault(f"open|{rid}", None)
+            self.journal.setdefault(key, {}).setdefault(f"open|{rid}", None)
 
-    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
-        await asyncio.sleep(0)
-        for rid in request_ids:
-            self.journal.setdefault(bucket, {}).setdefault(f"done|{rid}", None)
-
-    async def journal_buckets(self) -> list[int]:
+    async def journal_buckets(self) -> list[JournalKey]:
         await asyncio.sleep(0)
         return sorted(self.journal)
 
-    async def read_journal(self, bucket: int) -> JournalBucket:
+    async def read_journal(self, key: JournalKey) -> JournalBucket:
         await asyncio.sleep(0)
-        entries = self.journal.get(bucket, {})
-        ids = {kind: {k.split("|", 1)[1] for k in entries if k.startswith(kind)} for kind in ("open", "done")}
+        self.journal_reads += 1
+        entries = self.journal.get(key, {})
+        opened = {k.split("|", 1)[1] for k in entries if k.startswith("open")}
         leases = {int(k.split("|")[1]): until for k, until in entries.items() if k.startswith("lease") and until}
-        return JournalBucket(bucket, frozenset(ids["open"]), frozenset(ids["done"]), leases)
+        return JournalBucket(frozenset(opened), frozenset(), leases)
 
-    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool:
+    async def lease_journal(self, key: JournalKey, generation: int, until: datetime) -> bool:
         await asyncio.sleep(0)
-        entries = self.journal.setdefault(bucket, {})
+        entries = self.journal.setdefault(key, {})
         if f"lease|{generation}" in entries:
             return False
         entries[f"lease|{generation}"] = until
         return True
 
-    async def drop_journal(self, bucket: int) -> None:
+    async def drop_journal(self, key: JournalKey) -> None:
         await asyncio.sleep(0)
-        self.journal.pop(bucket, None)
+        self.journal.pop(key, None)
 
     async def pool_ids(self) -> list[str]:
         await asyncio.sleep(0)

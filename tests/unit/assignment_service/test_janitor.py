@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from assignment_service.domain.claim import Answer, Deferred, new_record
-from assignment_service.domain.journal import JournalBucket, bucket_of, is_due
+from assignment_service.domain.journal import JournalBucket, OwnBuckets, bucket_of, is_due
 from assignment_service.domain.model import (
     Assignment,
     Candidate,
@@ -83,7 +83,7 @@ async def test_an_abandoned_http_claim_is_finished_once_its_bucket_is_due() -> N
     assert {s.request_id for s in store.slots.values() if isinstance(s, Assignment)} == set(held), "no use wasted"
 
     clock.advance(BUCKET + GRACE)
-    assert await janitor.sweep() == 0, "the finished claims were closed where the janitor journaled them again"
+    assert await janitor.sweep() == 0, "the janitor's engine dropped the bucket it journaled them in again"
     assert len(publisher.published) == 2
     assert store.journal == {}
 
@@ -94,13 +94,66 @@ async def test_finished_http_claims_leave_nothing_for_the_janitor() -> None:
     engine, janitor = replica(store, clock, publisher)
     answers = await engine.claim([http_claim(1), http_claim(2)])
     assert all(isinstance(a, Answer) for a in answers)
-    [bucket] = store.journal
-    journal = await store.read_journal(bucket)
-    assert journal.unfinished() == []
-    clock.advance(BUCKET + GRACE)
-    assert await janitor.sweep() == 0
-    assert len(publisher.published) == 2
+    [first] = store.journal  # kept while its time runs: another batch may still journal there
+    clock.advance(BUCKET)
+    await engine.claim([http_claim(3)])  # the next batch drops the finished bucket
+    [running] = store.journal
+    assert running != first
+    assert running.bucket == bucket_of(clock(), BUCKET)
+    clock.advance(BUCKET)
+    assert await janitor.sweep() == 0  # a process gone idle: its own janitor drops its last bucket
     assert store.journal == {}
+    assert store.journal_reads == 0, "no bucket had to be read"
+    assert len(publisher.published) == 3
+
+
+class FailsOnce(FakePublisher):
+    """Kafka away for one batch: the claim's outcome is decided and stored, not published."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def publish(self, outcomes: Sequence[Outcome]) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("broker away")
+        await super().publish(outcomes)
+
+
+async def test_a_bucket_with_a_claim_left_open_is_left_to_the_janitor() -> None:
+    store, clock, publisher = FakeStore(), Clock(), FailsOnce()
+    store.add_pool(POOL, [Coupon(f"C{n}") for n in range(3)])
+    engine, janitor = replica(store, clock, publisher)
+    with pytest.raises(RuntimeError):
+        await engine.claim([http_claim(1)])
+    [left_open] = store.journal
+    clock.advance(BUCKET)
+    await engine.claim([http_claim(2)])
+    assert left_open in store.journal, "its owner did not drop it"
+    clock.advance(GRACE)
+    assert await janitor.sweep() == 1
+    assert [o.request_id for o in publisher.published] == ["http-2", "http-1"]
+    clock.advance(BUCKET)
+    assert await janitor.sweep() == 0
+    assert store.journal == {}
+
+
+def test_a_process_drops_a_bucket_once_its_time_is_over_and_every_batch_in_it_finished() -> None:
+    buckets = OwnBuckets(BUCKET)
+    bucket = bucket_of(START, BUCKET)
+    over = START + timedelta(seconds=BUCKET)
+    buckets.opened(bucket)
+    buckets.opened(bucket)
+    buckets.closed(bucket, all_finished=True)
+    assert buckets.finished(over) == []  # a batch is still open in it
+    buckets.closed(bucket, all_finished=True)
+    assert buckets.finished(over - timedelta(seconds=1)) == []  # a batch may still journal in it
+    assert buckets.finished(over) == [bucket]
+    assert buckets.finished(over) == [], "named once"
+    buckets.opened(bucket + 5)
+    buckets.closed(bucket + 5, all_finished=False)
+    assert buckets.finished(over + timedelta(seconds=BUCKET)) == [], "left to the janitors"
 
 
 async def test_two_janitors_sweep_a_bucket_once() -> None:
@@ -159,8 +212,8 @@ def test_buckets_are_due_once_their_last_claim_is_older_than_the_grace() -> None
 
 
 def test_a_running_lease_keeps_other_janitors_out() -> None:
-    journal = JournalBucket(0, frozenset({"a", "b"}), frozenset({"a"}), {0: START, 1: START + timedelta(seconds=5)})
+    journal = JournalBucket(frozenset({"a", "b"}), frozenset({"a"}), {0: START, 1: START + timedelta(seconds=5)})
     assert journal.unfinished() == ["b"]
     assert journal.next_lease(START) is None
     assert journal.next_lease(START + timedelta(seconds=5)) == 2
-    assert JournalBucket(0, frozenset(), frozenset(), {}).next_lease(START) == 0
+    assert JournalBucket(frozenset(), frozenset(), {}).next_lease(START) == 0

@@ -18,7 +18,7 @@ from pymongo.errors import OperationFailure
 
 from assignment_service.adapters import documents
 from assignment_service.domain.claim import ClaimRecord
-from assignment_service.domain.journal import JournalBucket
+from assignment_service.domain.journal import JournalBucket, JournalKey
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 from assignment_service.service_layer.ports import FIRST_USE, RETIRED, SlotContent
 from coupon_shared.mongo import Document, insert_new, insert_new_in_parts
@@ -30,7 +30,8 @@ CLAIM_OUTCOMES = "claim_outcomes"
 POOL_EMAILS = "pool_emails"
 SLOTS = "slots"
 POOLS = "pools"
-# One small collection per time bucket (``claim_journal.<start>``): swept by streaming it, then dropped whole.
+# One small collection per process and time bucket (``claim_journal.<start>.<owner>``): dropped whole by
+# its process, or swept by streaming it. ``claim_journal.<start>`` is the shared form before session 11.
 JOURNAL_PREFIX = "claim_journal."
 # A Kafka batch (up to 1,000 claims) is written as up to four concurrent inserts of at least 250:
 # measured on FerretDB, 1,000 documents took 72-84 ms as one insert and 49-60 ms as four.
@@ -137,36 +138,31 @@ class MongoClaimStore:
     async def mark_first_uses(self, slot_ids: Sequence[str]) -> list[bool]:
         return await insert_new(self._db[SLOTS], [{"_id": sid, "first_use": True} for sid in slot_ids])
 
-    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
-        await self._journal(bucket, "open", request_ids)
-
-    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
-        await self._journal(bucket, "done", request_ids)
-
-    async def _journal(self, bucket: int, kind: str, request_ids: Sequence[str]) -> None:
+    async def open_claims(self, key: JournalKey, request_ids: Sequence[str]) -> None:
         # One document per batch: FerretDB's cost is mostly per document (a row each in PostgreSQL).
         if request_ids:
-            entry = {"_id": f"{kind}|{uuid.uuid4().hex}", "ids": list(request_ids)}
-            await insert_new(self._db[f"{JOURNAL_PREFIX}{bucket}"], [entry])
+            entry = {"_id": f"open|{uuid.uuid4().hex}", "ids": list(request_ids)}
+            await insert_new(self._db[_journal_name(key)], [entry])
 
-    async def journal_buckets(self) -> list[int]:
+    async def journal_buckets(self) -> list[JournalKey]:
         names = await self._db.list_collection_names()
-        return sorted(int(n.removeprefix(JOURNAL_PREFIX)) for n in names if _is_journal(n))
+        return sorted(key for name in names if (key := _journal_key(name)) is not None)
 
-    async def read_journal(self, bucket: int) -> JournalBucket:
+    async def read_journal(self, key: JournalKey) -> JournalBucket:
         # Unfiltered: a stream of this one small collection, no scan of anything shared.
         opened: set[str] = set()
         closed: set[str] = set()
         leases: dict[int, datetime] = {}
-        docs = await read_unless_dropped(self._db[f"{JOURNAL_PREFIX}{bucket}"].find({}))
+        docs = await read_unless_dropped(self._db[_journal_name(key)].find({}))
         if docs is None:
             # Another replica's janitor swept the bucket and dropped it while this one read it:
             # its claims are finished, so it reads as empty (leased and dropped again, at no harm).
-            return JournalBucket(bucket, frozenset(), frozenset(), {})
+            return JournalBucket(frozenset(), frozenset(), {})
         for doc in docs:
             kind, _, rest = str(doc["_id"]).partition("|")
             # A batch's entry lists its request ids; an entry without the list (written before
-            # session 6) is one request's, named in its _id.
+            # session 6) is one request's, named in its _id. ``done`` entries are in shared
+            # buckets only (before session 11).
             ids = doc.get("ids", [rest])
             if kind == "open":
                 opened.update(ids)
@@ -174,15 +170,15 @@ class MongoClaimStore:
                 closed.update(ids)
             elif kind == "lease":
                 leases[int(rest)] = doc["until"]
-        return JournalBucket(bucket, frozenset(opened), frozenset(closed), leases)
+        return JournalBucket(frozenset(opened), frozenset(closed), leases)
 
-    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool:
+    async def lease_journal(self, key: JournalKey, generation: int, until: datetime) -> bool:
         lease = {"_id": f"lease|{generation}", "until": until}
-        [won] = await insert_new(self._db[f"{JOURNAL_PREFIX}{bucket}"], [lease])
+        [won] = await insert_new(self._db[_journal_name(key)], [lease])
         return won
 
-    async def drop_journal(self, bucket: int) -> None:
-        await self._db.drop_collection(f"{JOURNAL_PREFIX}{bucket}")
+    async def drop_journal(self, key: JournalKey) -> None:
+        await self._db.drop_collection(_journal_name(key))
 
     async def pool_ids(self) -> list[str]:
         """Every live pool, in storage order: one unfiltered pass over the (small) pools collection."""
@@ -207,8 +203,16 @@ async def read_unless_dropped(cursor: AsyncCursor[Document]) -> list[Document] |
 _CURSOR_KILLED_BY_DROP = frozenset({43, 175, 237})  # CursorNotFound, QueryPlanKilled, CursorKilled
 
 
-def _is_journal(name: str) -> bool:
-    return name.startswith(JOURNAL_PREFIX) and name.removeprefix(JOURNAL_PREFIX).isdigit()
+def _journal_name(key: JournalKey) -> str:
+    return f"{JOURNAL_PREFIX}{key.bucket}.{key.owner}" if key.owner else f"{JOURNAL_PREFIX}{key.bucket}"
+
+
+def _journal_key(name: str) -> JournalKey | None:
+    """The bucket a collection name is the journal of, or None for any other collection."""
+    if not name.startswith(JOURNAL_PREFIX):
+        return None
+    bucket, _, owner = name.removeprefix(JOURNAL_PREFIX).partition(".")
+    return JournalKey(int(bucket), owner) if bucket.isdigit() and "." not in owner else None
 
 
 async def _insert(collection: AsyncCollection[Document], docs: Sequence[Document]) -> list[bool]:

@@ -28,6 +28,8 @@ if their process dies and their client never retries.
 """
 
 import asyncio
+import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +44,7 @@ from assignment_service.domain.claim import (
     new_record,
     repeat_of,
 )
-from assignment_service.domain.journal import bucket_of
+from assignment_service.domain.journal import JournalKey, OwnBuckets, bucket_of
 from assignment_service.domain.model import (
     Assignment,
     Candidate,
@@ -56,6 +58,8 @@ from assignment_service.domain.model import (
 )
 from assignment_service.service_layer.ports import FIRST_USE, RETIRED, ClaimStore, OutcomePublisher, SlotContent
 from assignment_service.service_layer.stock import StockCandidates
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,6 +111,9 @@ class ClaimEngine:
         self._clock = clock
         self._resume_after = resume_after
         self._bucket_seconds = journal_bucket_seconds
+        # This process's journal buckets are its own: a fresh name per engine, so per process.
+        self._journal_owner = uuid.uuid4().hex[:12]
+        self._own_buckets = OwnBuckets(journal_bucket_seconds)
         # Slot-0 ids of unlimited coupons whose first-use marker is known to be there: never retired now.
         self._first_used: set[str] = set()
         # Claims this process inserted and has not finished: it may resume them at once.
@@ -158,6 +165,8 @@ class ClaimEngine:
     ) -> _Batch:
         taken = {request.request_id for request in requests}
         self._busy |= taken
+        batch: _Batch | None = None
+        stored = False
         try:
             async with self._lock:
                 now = self._clock()
@@ -174,14 +183,33 @@ class ClaimEngine:
                 decided(batch.results)
             await self._publisher.publish(batch.decided)
             await self._store_outcomes(batch)
+            stored = True
         finally:
             self._busy -= taken
+            if batch is not None and batch.journaled:
+                finished = stored and all(isinstance(batch.results.get(rid), Answer) for rid in batch.journaled)
+                self._own_buckets.closed(batch.bucket, all_finished=finished)
+        await self.drop_finished_journals()
         return batch
+
+    async def drop_finished_journals(self) -> None:
+        """Drop this process's journal buckets whose claims all have their outcomes stored.
+
+        No janitor has to read them then. One that cannot be dropped now is left to the
+        janitors: once due, it is read and its claims are found finished.
+        """
+        for bucket in self._own_buckets.finished(self._clock()):
+            try:
+                await self._store.drop_journal(JournalKey(bucket, self._journal_owner))
+            except Exception:
+                log.warning("dropping journal bucket %d failed; a janitor sweeps it", bucket, exc_info=True)
 
     async def _decide(self, requests: list[ClaimRequest], batch: _Batch) -> None:
         # Kafka claims come back by redelivery; only HTTP claims need the journal to be finished after a crash.
         batch.journaled = [r.request_id for r in requests if r.origin == "http"]
-        await self._store.open_claims(batch.bucket, batch.journaled)
+        if batch.journaled:
+            self._own_buckets.opened(batch.bucket)
+            await self._store.open_claims(JournalKey(batch.bucket, self._journal_owner), batch.journaled)
         records = [await self._new_record(request, batch) for request in requests]
         won = await self._store.insert_claims(records)
         work: list[_Work] = []
@@ -482,11 +510,9 @@ class ClaimEngine:
         return await self._earlier(record.request, record.intent)
 
     async def _store_outcomes(self, batch: _Batch) -> None:
-        # Closed once published, in the same round trip as the stored outcomes: a crash between the
-        # two leaves an outcome unstored, which a repeat resumes to the same event. A Conflict
-        # closes nothing (the key's own claim may be open).
-        closed = [rid for rid in batch.journaled if isinstance(batch.results.get(rid), Answer)]
-        await asyncio.gather(self._store.insert_outcomes(batch.decided), self._store.close_claims(batch.bucket, closed))
+        # Stored once published: a crash between the two leaves an outcome unstored, which a repeat
+        # (or the janitor, the journal bucket being still there) resumes to the same event.
+        await self._store.insert_outcomes(batch.decided)
         for rid, result in batch.results.items():
             # A Conflict is another body under the key: the key's own claim may still be this process's.
             if isinstance(result, Answer):

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from assignment_service.domain.claim import ClaimRecord
-from assignment_service.domain.journal import JournalBucket
+from assignment_service.domain.journal import JournalBucket, JournalKey
 from assignment_service.domain.model import Assignment, Candidate, Coupon, Outcome
 
 RETIRED: Literal["retired"] = "retired"
@@ -60,19 +60,19 @@ class ClaimStore(Protocol):
         """Take slot 0 of unlimited coupons as their first-use marker; False: already taken (used or retired)."""
         ...
 
-    async def open_claims(self, bucket: int, request_ids: Sequence[str]) -> None:
-        """Journal HTTP claims as open in a time bucket, before anything of theirs is stored."""
+    async def open_claims(self, key: JournalKey, request_ids: Sequence[str]) -> None:
+        """Journal HTTP claims as open in a process's time bucket, before anything of theirs is stored."""
         ...
 
-    async def close_claims(self, bucket: int, request_ids: Sequence[str]) -> None: ...
+    async def journal_buckets(self) -> list[JournalKey]:
+        """Every journal bucket there is, oldest first."""
+        ...
 
-    async def journal_buckets(self) -> list[int]: ...
+    async def read_journal(self, key: JournalKey) -> JournalBucket: ...
 
-    async def read_journal(self, bucket: int) -> JournalBucket: ...
+    async def lease_journal(self, key: JournalKey, generation: int, until: datetime) -> bool: ...
 
-    async def lease_journal(self, bucket: int, generation: int, until: datetime) -> bool: ...
-
-    async def drop_journal(self, bucket: int) -> None: ...
+    async def drop_journal(self, key: JournalKey) -> None: ...
 
 
 class OutcomePublisher(Protocol):
